@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+// Quarry: a sparse search engine on Xapian with pluggable query expansion and reranking.
+import PackageDescription
+
+let package = Package(
+    name: "Quarry",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "quarry", targets: ["quarry"]),
+        .library(name: "QuarryCore", targets: ["QuarryCore"]),
+        .library(name: "QuarryCLI", targets: ["QuarryCLI"]),
+    ],
+    dependencies: [
+        // The plugin API lives in its own package so that host and plugins share one copy of it.
+        .package(path: "Plugins/QuarryAPI"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // Xapian behind an extern "C" API: every Xapian::Error becomes an error value.
+        .target(
+            name: "CXapian",
+            path: "Sources/CXapian",
+            cxxSettings: [.unsafeFlags(["-std=c++17"])],
+            linkerSettings: [.linkedLibrary("xapian")]
+        ),
+        // zlib: transparent reading of .gz and plain files.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "QuarryCore",
+            dependencies: [
+                "CXapian", "CZlib",
+                .product(name: "QuarryAPI", package: "QuarryAPI"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            path: "Sources/QuarryCore"
+        ),
+        .target(
+            name: "RM3",
+            dependencies: [.product(name: "QuarryAPI", package: "QuarryAPI")],
+            path: "Plugins/RM3"
+        ),
+        // The command-line front end as a library, so third parties can build their own `quarry`.
+        .target(
+            name: "QuarryCLI",
+            dependencies: [
+                "QuarryCore", "RM3",
+                .product(name: "QuarryAPI", package: "QuarryAPI"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/QuarryCLI"
+        ),
+        .executableTarget(name: "quarry", dependencies: ["QuarryCLI"], path: "Sources/quarry"),
+        .testTarget(
+            name: "QuarryCoreTests",
+            dependencies: ["QuarryCore", "RM3", "QuarryCLI", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            path: "Tests/QuarryCoreTests"
+        ),
+    ]
+)

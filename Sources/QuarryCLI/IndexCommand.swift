@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import QuarryCore
+
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Build an index from a collection.",
+        discussion: """
+        The index is built beside its target (DIR.partial) and appears at DIR only when complete. An \
+        interrupted build continues with --resume. --append adds documents to an existing index in one \
+        transaction: all of them or, on an error, none.
+
+        Formats: trec (<DOC><DOCNO>…), beir (JSONL _id/title/text), msmarco (pid<TAB>text), jsonl \
+        (Anserini's id/contents), html (a directory or tarball of pages; id = file name), squad (SQuAD \
+        JSON; id ARTICLE-PARAGRAPH). Files may be gzip-compressed.
+
+        Example: quarry index --collection corpora/sample/documents.jsonl --format beir --index /tmp/sample
+        """
+    )
+
+    @Option(help: ArgumentHelp("A collection file, or a directory of files of one format.", valueName: "path"))
+    var collection: String
+
+    @Option(help: ArgumentHelp("Collection format: \(CollectionFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
+    var format: String
+
+    @Option(help: ArgumentHelp("Index directory to create.", valueName: "dir"))
+    var index: String
+
+    @Option(help: "Analysis threads.")
+    var threads: Int = 1
+
+    @Option(help: ArgumentHelp("Stemmer: porter (Lucene's), english (Porter2) or none.", valueName: "porter|english|none"))
+    var stemmer: String = "porter"
+
+    @Option(help: ArgumentHelp("Stop words: lucene (33 words), none, or a file with one word per line.", valueName: "lucene|none|file"))
+    var stopwords: String = "lucene"
+
+    @Option(help: "Documents longer than this many bytes are truncated (counted in a warning).")
+    var maxDocBytes: Int = 1 << 20
+
+    @Flag(help: "Continue an interrupted build (DIR.partial) of the same collection.")
+    var resume = false
+
+    @Flag(help: "Add the collection to an existing index, in one transaction.")
+    var append = false
+
+    @Flag(help: "Replace an existing index (the old one stays until the new one is complete).")
+    var overwrite = false
+
+    @Flag(help: "Skip malformed records, counting them, instead of stopping at the first.")
+    var skipBad = false
+
+    func validate() throws {
+        if [resume, append, overwrite].filter({ $0 }).count > 1 {
+            throw ValidationError("--resume, --append and --overwrite exclude each other")
+        }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if maxDocBytes < 1 { throw ValidationError("--max-doc-bytes must be at least 1") }
+    }
+
+    func run() throws {
+        guard let fmt = CollectionFormat(rawValue: format) else {
+            throw QuarryError("unknown format '\(format)'; valid formats: \(CollectionFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var options = IndexOptions(collection: collection, format: fmt, index: index)
+        options.threads = threads
+        options.analyzer = try AnalyzerSettings.from(stemmer: stemmer, stopwords: stopwords)
+        options.maxDocBytes = maxDocBytes
+        options.skipBad = skipBad
+        options.mode = resume ? .resume : append ? .append : overwrite ? .overwrite : .create
+        let report: IndexReport
+        do {
+            report = try Indexer.run(options)
+        } catch {
+            if options.mode == .create || options.mode == .resume || options.mode == .overwrite,
+               FileManager.default.fileExists(atPath: Indexer.partialPath(index)) {
+                printError("quarry: the unfinished index stays at \(Indexer.partialPath(index)): fix the input and add --resume, or remove it")
+            }
+            throw error
+        }
+        if report.truncated > 0 { printError("warning: \(report.truncated) documents truncated to \(maxDocBytes) bytes") }
+        if report.skippedBad > 0 {
+            printError("warning: \(report.skippedBad) malformed records skipped, e.g.:")
+            for e in report.badExamples { printError("  \(e)") }
+        }
+        let rate = report.seconds > 0 ? Double(report.added) / report.seconds : 0
+        var line = "indexed \(report.added) documents in \(String(format: "%.1f", report.seconds)) s (\(Int(rate)) docs/s); \(index) holds \(report.totalDocuments)"
+        if report.resumedAfter > 0 { line += " (resumed after \(report.resumedAfter) records)" }
+        print(line)
+    }
+}

@@ -1,0 +1,128 @@
+// Small commands that show what is there: plugins, a document, index statistics, analyzer output.
+import ArgumentParser
+import Foundation
+import QuarryAPI
+import QuarryCore
+
+struct PluginsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugins",
+        abstract: "List models, expanders and rerankers with their options.",
+        discussion: "Example: quarry plugins"
+    )
+
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let registry = QuarryMain.registry
+        func describe(_ specs: [OptionSpec], prefix: String) -> [String] {
+            specs.map { o in
+                "    \(prefix).\(o.name) (\(o.type.rawValue), default \(o.defaultValue?.description ?? "none")): \(o.help)"
+            }
+        }
+        if json {
+            func opts(_ specs: [OptionSpec]) -> [[String: Any]] {
+                specs.map { ["name": $0.name, "type": $0.type.rawValue, "default": $0.defaultValue?.description ?? NSNull(), "help": $0.help] }
+            }
+            let obj: [String: Any] = [
+                "models": FirstStageModel.names.map { ["name": $0, "options": opts(FirstStageModel.optionSpecs[$0] ?? [])] },
+                "expanders": registry.expanders.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options)] },
+                "rerankers": registry.rerankers.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options)] },
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
+            return
+        }
+        print("models:")
+        for name in FirstStageModel.names {
+            print("  \(name)  \(name == "bm25" ? "Okapi BM25 (Xapian BM25Weight k1, 0, 0, b, 0)" : "query likelihood, Dirichlet smoothing (Xapian LMWeight)")")
+            describe(FirstStageModel.optionSpecs[name] ?? [], prefix: name).forEach { print($0) }
+        }
+        print("expanders:")
+        for p in registry.expanders {
+            print("  \(p.name)  \(p.summary)")
+            describe(p.options, prefix: p.name).forEach { print($0) }
+        }
+        print("rerankers:")
+        if registry.rerankers.isEmpty { print("  (none registered)") }
+        for p in registry.rerankers {
+            print("  \(p.name)  \(p.summary)")
+            describe(p.options, prefix: p.name).forEach { print($0) }
+        }
+    }
+}
+
+struct DocCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doc",
+        abstract: "Print a stored document.",
+        discussion: "Example: quarry doc --index /tmp/sample S001"
+    )
+    @Option(help: ArgumentHelp("Index directory.", valueName: "dir")) var index: String
+    @Flag(help: "Print JSON.") var json = false
+    @Argument(help: "Document id.") var id: String
+
+    func run() throws {
+        let searcher = try Index(path: index).searcher()
+        guard let doc = try searcher.document(id) else { throw QuarryError("\(index): no document with id '\(id)'") }
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: ["id": doc.id, "title": doc.title, "text": doc.text], options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("id: \(doc.id)")
+            if !doc.title.isEmpty { print("title: \(doc.title)") }
+            print("")
+            print(doc.text)
+        }
+    }
+}
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Print an index's collection statistics and metadata.",
+        discussion: "Example: quarry stats --index /tmp/sample"
+    )
+    @Option(help: ArgumentHelp("Index directory.", valueName: "dir")) var index: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let idx = try Index(path: index)
+        let s = try idx.statistics()
+        let m = idx.metadata
+        if json {
+            let obj: [String: Any] = [
+                "documents": s.documents, "uniqueTerms": s.uniqueTerms, "totalTerms": s.totalTerms,
+                "averageLength": s.averageLength, "sizeBytes": s.sizeBytes,
+                "analyzer": ["stemmer": m.analyzer.stemmer, "stopwords": m.analyzer.stopwords],
+                "created": m.created, "updated": m.updated, "quarryVersion": m.quarryVersion,
+                "inputs": m.inputs.map { ["collection": $0.collection, "format": $0.format.rawValue, "documents": $0.documents, "skipped": $0.skipped] },
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+            return
+        }
+        print("index:          \(idx.path)")
+        print("documents:      \(s.documents)")
+        print("unique terms:   \(s.uniqueTerms)")
+        print("total terms:    \(s.totalTerms)")
+        print(String(format: "average length: %.2f", s.averageLength))
+        print(String(format: "size on disk:   %.1f MiB", Double(s.sizeBytes) / 1_048_576))
+        print("analyzer:       stemmer=\(m.analyzer.stemmer) stopwords=\(m.analyzer.stopwords) (\(m.analyzer.stopwordList.count) words)")
+        print("created:        \(m.created) (Quarry \(m.quarryVersion)); updated \(m.updated)")
+        for i in m.inputs { print("input:          \(i.collection) (\(i.format.rawValue)): \(i.documents) documents, \(i.skipped) skipped") }
+    }
+}
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Print the terms the index's analyzer produces for a text.",
+        discussion: "Example: quarry analyze --index /tmp/sample \"The bee's wings beat 200 times a second\""
+    )
+    @Option(help: ArgumentHelp("Index directory (its analyzer settings are used).", valueName: "dir")) var index: String?
+    @Argument(help: "Text to analyze.") var text: [String]
+
+    func run() throws {
+        let settings = try index.map { try Index(path: $0).metadata.analyzer } ?? .default
+        print(try Analyzer(settings).terms(text.joined(separator: " ")).joined(separator: " "))
+    }
+}

@@ -1,0 +1,70 @@
+// The `quarry` command as a library: a third party builds its own `quarry` by registering its
+// plugins and calling `QuarryMain.run`.
+import ArgumentParser
+import Foundation
+import QuarryAPI
+import QuarryCore
+import RM3
+
+public enum QuarryMain {
+    /// Plugins every `quarry` has.
+    public static func builtinRegistry() -> PluginRegistry {
+        let registry = PluginRegistry()
+        registry.register(RM3Expander.plugin)
+        return registry
+    }
+
+    nonisolated(unsafe) static var registry = builtinRegistry()
+
+    /// Parses the command line and runs it, with `expanders` and `rerankers` added to the built-ins.
+    public static func run(expanders: [ExpanderPlugin] = [], rerankers: [RerankerPlugin] = [],
+                           arguments: [String]? = nil) async -> Never {
+        for e in expanders { registry.register(e) }
+        for r in rerankers { registry.register(r) }
+        do {
+            var command = try QuarryCommand.parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            exit(0)
+        } catch let e as ExitStatus {
+            exit(e.code)
+        } catch let e as QuarryError {
+            fail(e.message)
+        } catch let e as XapianError {
+            fail(e.message)
+        } catch let e as BadRecord {
+            fail(e.description + " (use --skip-bad to skip such records)")
+        } catch let e as OptionError {
+            fail(e.message)
+        } catch {
+            QuarryCommand.exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        printError("quarry: error: \(message)")
+        exit(1)
+    }
+}
+
+/// A non-zero exit after the work is done and written (e.g. some queries fell back).
+struct ExitStatus: Error {
+    let code: Int32
+}
+
+struct QuarryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarry",
+        abstract: "A sparse search engine on Xapian with pluggable query expansion and reranking.",
+        discussion: """
+        Index a collection, search it with BM25 or query likelihood, expand queries (RM3, LLM \
+        chain-of-thought, …), rerank, and evaluate runs with trec_eval's semantics.
+        """,
+        version: Quarry.version,
+        subcommands: [IndexCommand.self, SearchCommand.self, RunCommand.self, EvalCommand.self, ExperimentCommand.self,
+                      PluginsCommand.self, DocCommand.self, StatsCommand.self, AnalyzeCommand.self, RegressCommand.self]
+    )
+}

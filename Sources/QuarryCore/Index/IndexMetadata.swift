@@ -1,0 +1,59 @@
+// What an index records about itself (Xapian metadata key `quarry.meta`, JSON): how it was analyzed,
+// what went in, and — while it is being built — how far the build got, so `--resume` can continue.
+import Foundation
+
+public struct IndexMetadata: Codable, Sendable {
+    public static let key = "quarry.meta"
+    public static let currentFormat = 1
+
+    public var format: Int = IndexMetadata.currentFormat
+    public var quarryVersion: String = Quarry.version
+    public var analyzer: AnalyzerSettings
+    public var created: String
+    public var updated: String
+    /// Each input that went in: path (as given), format, documents added.
+    public var inputs: [Input]
+    public var maxDocBytes: Int
+    /// True once the build finished; false in a `.partial` being built.
+    public var complete: Bool
+    /// Records (documents and skipped bad records) of the current input consumed by the last commit.
+    public var recordsDone: Int
+
+    public struct Input: Codable, Sendable {
+        public var collection: String
+        public var format: CollectionFormat
+        public var documents: Int
+        public var skipped: Int
+    }
+
+    static func now() -> String {
+        let f = ISO8601DateFormatter()
+        return f.string(from: Date())
+    }
+
+    func encoded() throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return String(decoding: try e.encode(self), as: UTF8.self)
+    }
+
+    static func decode(_ text: String, index: String) throws -> IndexMetadata {
+        guard !text.isEmpty else { throw QuarryError("\(index): not a Quarry index (no \(key) metadata)") }
+        do {
+            let m = try JSONDecoder().decode(IndexMetadata.self, from: Data(text.utf8))
+            guard m.format <= currentFormat else {
+                throw QuarryError("\(index): index format \(m.format) is newer than this Quarry supports (\(currentFormat))")
+            }
+            return m
+        } catch let e as QuarryError {
+            throw e
+        } catch {
+            throw QuarryError("\(index): damaged \(key) metadata (\(error))")
+        }
+    }
+}
+
+/// Version facts about this build of Quarry.
+public enum Quarry {
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,90 @@
+// Runs many topics through pipelines on several threads. Each worker owns its own searcher; results
+// come back in topic order, so the output is the same whatever the thread count.
+import Foundation
+import QuarryAPI
+
+public struct BatchRunner: Sendable {
+    public let index: Index
+    public let registry: PluginRegistry
+    public let base: PipelineSpec
+    public var k = 1000
+    public var threads = 1
+    public var removeQuery = false
+    public var progress: Bool = isatty(2) != 0
+
+    public init(index: Index, registry: PluginRegistry, base: PipelineSpec) {
+        self.index = index
+        self.registry = registry
+        self.base = base
+    }
+
+    /// Resolves the run's pipeline and every distinct per-query pipeline up front, so a bad spec fails
+    /// before any work starts (naming the topic).
+    public func pipelines(for topics: [Topic]) throws -> (main: Pipeline, perTopic: [Pipeline]) {
+        let main = try registry.resolve(base)
+        var cache: [String: Pipeline] = [:]
+        var out: [Pipeline] = []
+        for t in topics {
+            guard let text = t.pipeline else { out.append(main); continue }
+            if let p = cache[text] { out.append(p); continue }
+            do {
+                var spec = base
+                try spec.apply(words: try ShellWords.split(text))
+                let p = try registry.resolve(spec)
+                cache[text] = p
+                out.append(p)
+            } catch {
+                throw QuarryError("topic \(t.id): pipeline '\(text)': \(error)")
+            }
+        }
+        return (main, out)
+    }
+
+    public func run(_ topics: [Topic]) async throws -> [QueryResult] {
+        let (_, perTopic) = try pipelines(for: topics)
+        let workers = max(1, min(threads, topics.count))
+        let searchers = try (0..<workers).map { _ in try index.searcher() }
+        let meter = Progress("searching", enabled: progress)
+        let done = Counter()
+        let k = self.k, removeQuery = self.removeQuery
+        var results = [QueryResult?](repeating: nil, count: topics.count)
+        try await withThrowingTaskGroup(of: [(Int, QueryResult)].self) { group in
+            for w in 0..<workers {
+                group.addTask {
+                    var mine: [(Int, QueryResult)] = []
+                    var i = w
+                    while i < topics.count {
+                        let t = topics[i]
+                        let r = try await perTopic[i].run(Query(id: t.id, text: t.text), k: k, searcher: searchers[w], removeQuery: removeQuery)
+                        mine.append((i, r))
+                        meter.update(done.increment(), unit: "queries", fraction: Double(done.value) / Double(topics.count))
+                        i += workers
+                    }
+                    return mine
+                }
+            }
+            for try await batch in group {
+                for (i, r) in batch { results[i] = r }
+            }
+        }
+        meter.finish()
+        return results.map { $0! }
+    }
+}
+
+/// A thread-safe counter.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func increment() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        n += 1
+        return n
+    }
+    var value: Int {
+        lock.lock(); defer { lock.unlock() }
+        return n
+    }
+}
+
+extension Progress: @unchecked Sendable {}

@@ -1,0 +1,94 @@
+// The engine's implementation of the plugin-facing Searcher: one Xapian handle and analyzer, used by
+// one task at a time (a lock makes misuse safe rather than fast).
+import Foundation
+import QuarryAPI
+
+public final class IndexSearcher: Searcher, @unchecked Sendable {
+    let reader: XapianReader
+    let analyzer: Analyzer
+    public let model: FirstStageModel
+    private let lock = NSLock()
+
+    init(path: String, analyzer: Analyzer, model: FirstStageModel) throws {
+        reader = try XapianReader(path: path)
+        self.analyzer = analyzer
+        self.model = model
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    public var documentCount: Int { locked { reader.documentCount } }
+    public var averageDocumentLength: Double { locked { reader.averageLength } }
+
+    public func analyze(_ text: String) throws -> [String] { locked { analyzer.terms(text) } }
+
+    /// Merges a weighted query into one weight per index term (text parts analyzed; repeats add up),
+    /// in first-appearance order.
+    public func resolve(_ query: WeightedQuery) -> [WeightedTerm] {
+        locked {
+            var order: [String] = []
+            var weights: [String: Double] = [:]
+            func add(_ term: String, _ w: Double) {
+                if weights[term] == nil { order.append(term) }
+                weights[term, default: 0] += w
+            }
+            for part in query.parts {
+                switch part {
+                case .text(let text, let w): analyzer.analyze(text) { add($0, w) }
+                case .term(let term, let w): add(term, w)
+                }
+            }
+            return order.compactMap { t in weights[t].flatMap { $0 > 0 ? WeightedTerm(t, $0) : nil } }
+        }
+    }
+
+    public func search(_ query: WeightedQuery, k: Int) throws -> [Hit] {
+        try search(terms: resolve(query), k: k, model: model)
+    }
+
+    /// Ranked retrieval over resolved terms, ordered by score then docid.
+    public func search(terms: [WeightedTerm], k: Int, model: FirstStageModel) throws -> [Hit] {
+        try locked {
+            let (m, p1, p2) = model.xapianParameters
+            let raw = try reader.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2, k: k)
+            var hits = try raw.map { Hit(docid: StoredDocument.decodeID(try reader.data($0.did)), score: $0.score) }
+            hits.sort(by: Ranking.before)
+            return hits
+        }
+    }
+
+    public func document(_ docid: String) throws -> Document? {
+        try locked {
+            guard let did = try reader.docid(forUniqueTerm: StoredDocument.idTerm(docid)) else { return nil }
+            return StoredDocument.decode(try reader.data(did))
+        }
+    }
+
+    public func termVector(_ docid: String) throws -> [TermFrequency] {
+        try locked {
+            guard let did = try reader.docid(forUniqueTerm: StoredDocument.idTerm(docid)) else { return [] }
+            // The id term ("Q…") is bookkeeping, not text.
+            return try reader.termList(did).filter { !$0.term.hasPrefix("Q") }.map { TermFrequency(term: $0.term, frequency: $0.wdf) }
+        }
+    }
+
+    public func documentFrequency(_ term: String) throws -> Int {
+        try locked { try reader.termFrequency(term) }
+    }
+
+    public func collectionFrequency(_ term: String) throws -> Int {
+        try locked { try reader.collectionFrequency(term) }
+    }
+}
+
+/// The one ordering of results everywhere: higher score first, then docid ascending.
+public enum Ranking {
+    @inline(__always)
+    public static func before(_ a: Hit, _ b: Hit) -> Bool {
+        a.score != b.score ? a.score > b.score : a.docid < b.docid
+    }
+}

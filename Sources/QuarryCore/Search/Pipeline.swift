@@ -1,0 +1,98 @@
+// A resolved pipeline: query → expander (optional) → weighted query → first-stage match →
+// reranker (optional) → ranked hits. One QueryResult per query keeps everything a user may want to
+// see: the final weighted terms, any generated text, and whether the expander fell back.
+import Foundation
+import QuarryAPI
+
+public struct Pipeline: Sendable {
+    public struct Stage<Instance: Sendable>: Sendable {
+        public let name: String
+        public let options: Options
+        public let instance: Instance
+    }
+
+    public let spec: PipelineSpec
+    public let model: FirstStageModel
+    public let expander: Stage<any QueryExpander>?
+    public let reranker: Stage<any Reranker>?
+
+    /// Every choice and option in force, for provenance (`RUN.json`) and `--explain`.
+    public var description: [String: String] {
+        var out: [String: String] = ["model": model.description]
+        if let e = expander {
+            out["expander"] = e.name
+            for (k, v) in e.options.values { out["\(e.name).\(k)"] = v.description }
+        }
+        if let r = reranker {
+            out["reranker"] = r.name
+            for (k, v) in r.options.values { out["\(r.name).\(k)"] = v.description }
+        }
+        return out
+    }
+}
+
+/// The outcome of one query through a pipeline.
+public struct QueryResult: Sendable {
+    public var query: Query
+    public var pipeline: String
+    public var terms: [WeightedTerm]
+    public var generatedText: String?
+    public var hits: [Hit]
+    /// True when the expander failed and the plain query was searched instead.
+    public var fallback: Bool = false
+    public var error: String? = nil
+}
+
+/// A Searcher bound to a pipeline's first-stage model, handed to expanders.
+struct ModelSearcher: Searcher {
+    let base: IndexSearcher
+    let model: FirstStageModel
+    var documentCount: Int { base.documentCount }
+    var averageDocumentLength: Double { base.averageDocumentLength }
+    func analyze(_ text: String) throws -> [String] { try base.analyze(text) }
+    func search(_ query: WeightedQuery, k: Int) throws -> [Hit] { try base.search(terms: base.resolve(query), k: k, model: model) }
+    func document(_ docid: String) throws -> Document? { try base.document(docid) }
+    func termVector(_ docid: String) throws -> [TermFrequency] { try base.termVector(docid) }
+    func documentFrequency(_ term: String) throws -> Int { try base.documentFrequency(term) }
+}
+
+extension Pipeline {
+    /// Runs one query. An expander failure falls back to the plain query (recorded in the result);
+    /// a query that analyzes to nothing returns no hits.
+    public func run(_ query: Query, k: Int, searcher: IndexSearcher, removeQuery: Bool = false) async throws -> QueryResult {
+        let bound = ModelSearcher(base: searcher, model: model)
+        var result = QueryResult(query: query, pipeline: spec.text, terms: [], hits: [])
+        var weighted = WeightedQuery.text(query.text)
+        if let expander {
+            do {
+                weighted = try await expander.instance.expand(query, searcher: bound)
+                result.generatedText = weighted.generatedText
+            } catch {
+                result.fallback = true
+                result.error = "\(expander.name): \(error)"
+            }
+        }
+        result.terms = searcher.resolve(weighted)
+        if result.terms.isEmpty { return result }
+        let depth = max(k, reranker?.instance.depth ?? 0) + (removeQuery ? 1 : 0)
+        var hits = try searcher.search(terms: result.terms, k: depth, model: model)
+        if removeQuery { hits.removeAll { $0.docid == query.id } }
+        if let reranker {
+            let n = min(hits.count, reranker.instance.depth ?? hits.count)
+            let top = Array(hits[..<n])
+            let candidates = try top.map { hit -> Candidate in
+                let doc = try searcher.document(hit.docid)
+                return Candidate(docid: hit.docid, title: doc?.title ?? "", text: doc?.text ?? "", score: hit.score)
+            }
+            let scores = try await reranker.instance.rerank(query, candidates: candidates)
+            guard scores.count == candidates.count else {
+                throw QuarryError("reranker \(reranker.name) returned \(scores.count) scores for \(candidates.count) candidates")
+            }
+            var reranked = zip(top, scores).map { Hit(docid: $0.docid, score: $1) }
+            reranked.sort(by: Ranking.before)
+            hits = reranked + hits[n...]
+        }
+        result.hits = Array(hits.prefix(k))
+        return result
+    }
+}
