@@ -167,7 +167,11 @@ int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const dou
         Xapian::Enquire enquire(db->db);
         enquire.set_query(query);
         if (model == XQ_MODEL_QL) {
-            enquire.set_weighting_scheme(Xapian::LMWeight(0.0, Xapian::Weight::DIRICHLET_SMOOTHING, p1, 0.0));
+            // Dirichlet-smoothed query likelihood in its rank-equivalent form
+            //   sum over matched terms of log(1 + tf / (mu * p(t|C)))  +  |Q| * log(mu / (|d| + mu)).
+            // Xapian's DIRICHLET_SMOOTHING scores only matched terms and zeroes rare ones; its
+            // DIRICHLET_PLUS_SMOOTHING with delta = 0 and log scale 1 is exactly the formula above.
+            enquire.set_weighting_scheme(Xapian::LMWeight(1.0, Xapian::Weight::DIRICHLET_PLUS_SMOOTHING, p1, 0.0));
         } else {
             enquire.set_weighting_scheme(Xapian::BM25Weight(p1, 0, 0, p2, 0));
         }

@@ -45,7 +45,7 @@ int64_t xq_document_length(xq_db *db, uint32_t did, char **err);
 int xq_termlist(xq_db *db, uint32_t did, char **terms, size_t *terms_len, uint32_t **wdfs, size_t *count,
                 char **err);
 // Ranked retrieval: OP_OR over OP_SCALE_WEIGHT(term, weight). model XQ_MODEL_BM25 uses (p1, p2) = (k1, b);
-// XQ_MODEL_QL uses Dirichlet smoothing with mu = p1. Writes up to k hits to out, count to *nout.
+// XQ_MODEL_QL uses Dirichlet-smoothed query likelihood with mu = p1. Writes up to k hits to out, count to *nout.
 int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const double *weights, size_t n,
               int model, double p1, double p2, uint32_t k, xq_hit *out, size_t *nout, char **err);
 

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Quarry needs on Debian 12: Xapian, zlib, OpenBLAS, libcurl (apt), and the Python
+# packages the tests cross-check against (pytrec_eval, ir_measures). Idempotent: skips what is there.
+set -euo pipefail
+
+apt_packages=(libxapian-dev xapian-tools zlib1g-dev libopenblas-dev libcurl4-openssl-dev pkg-config)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing Debian packages: ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--python" ]; then
+  if ! python3 -c "import pytrec_eval, ir_measures" >/dev/null 2>&1; then
+    echo "installing Python packages: pytrec-eval-terrier ir-measures" >&2
+    python3 -m pip install -q pytrec-eval-terrier ir-measures
+  fi
+fi
