@@ -61,8 +61,9 @@ struct RegressCommand: AsyncParsableCommand {
             let ok = abs(value - check.expected) <= check.tolerance + 1e-9
             if !ok { failures += 1 }
             let ref = check.reference.map { "  (\($0))" } ?? ""
-            print(String(format: "%@  %-8@ %-12@ %.4f  expected %.4f ± %.4f", ok ? "PASS" : "FAIL", check.pipeline as NSString,
-                         check.metric.description as NSString, value, check.expected, check.tolerance) + ref)
+            let label = check.pipeline.padding(toLength: 8, withPad: " ", startingAt: 0) + " "
+                + check.metric.description.padding(toLength: 12, withPad: " ", startingAt: 0)
+            print((ok ? "PASS  " : "FAIL  ") + label + String(format: " %.4f  expected %.4f ± %.4f", value, check.expected, check.tolerance) + ref)
         }
         if failures > 0 { throw QuarryError("regression \(manifest.name): \(failures) of \(manifest.checks.count) checks failed") }
         print("all \(manifest.checks.count) checks passed")

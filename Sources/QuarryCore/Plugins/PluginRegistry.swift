@@ -66,6 +66,8 @@ public final class PluginRegistry: @unchecked Sendable {
                 return try Options.resolve(spec.settings[name] ?? [:], specs: namespaces[name] ?? [], plugin: name)
             } catch let e as OptionError { throw QuarryError(e.message) }
         }
+        // Every setting is checked, also for plugins not in this pipeline (a config file may set many).
+        for plugin in spec.settings.keys { _ = try options(plugin) }
         guard FirstStageModel.names.contains(spec.model) else {
             throw QuarryError("unknown model '\(spec.model)'; valid models: \(FirstStageModel.names.joined(separator: ", "))")
         }
@@ -82,7 +84,6 @@ public final class PluginRegistry: @unchecked Sendable {
             let opts = try options(name)
             reranker = .init(name: name, options: opts, instance: try plugin.make(opts))
         }
-        // Settings for a plugin that is not in the pipeline are allowed (a config file may set many).
         return Pipeline(spec: spec, model: model, expander: expander, reranker: reranker)
     }
 }
