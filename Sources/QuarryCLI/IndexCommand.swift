@@ -31,11 +31,12 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Analysis threads.")
     var threads: Int = 1
 
-    @Option(help: ArgumentHelp("Stemmer: porter (Lucene's), english (Porter2) or none.", valueName: "porter|english|none"))
-    var stemmer: String = "porter"
+    @Option(help: ArgumentHelp("Stemmer: porter (Lucene's, the default), english (Porter2) or none. --resume and --append use the index's.",
+                               valueName: "porter|english|none"))
+    var stemmer: String?
 
-    @Option(help: ArgumentHelp("Stop words: lucene (33 words), none, or a file with one word per line.", valueName: "lucene|none|file"))
-    var stopwords: String = "lucene"
+    @Option(help: ArgumentHelp("Stop words: lucene (33 words, the default), none, or a file with one word per line.", valueName: "lucene|none|file"))
+    var stopwords: String?
 
     @Option(help: "Documents longer than this many bytes are truncated (counted in a warning).")
     var maxDocBytes: Int = 1 << 20
@@ -66,21 +67,24 @@ struct IndexCommand: ParsableCommand {
         }
         var options = IndexOptions(collection: collection, format: fmt, index: index)
         options.threads = threads
-        options.analyzer = try AnalyzerSettings.from(stemmer: stemmer, stopwords: stopwords)
+        options.analyzer = try AnalyzerSettings.from(stemmer: stemmer ?? "porter", stopwords: stopwords ?? "lucene")
+        options.analyzerGiven = stemmer != nil || stopwords != nil
         options.maxDocBytes = maxDocBytes
         options.skipBad = skipBad
         options.mode = resume ? .resume : append ? .append : overwrite ? .overwrite : .create
+        // Hidden, for tests: commit resume points more often than every 20,000 documents.
+        if let every = ProcessInfo.processInfo.environment["QUARRY_COMMIT_EVERY"].flatMap({ Int($0) }), every > 0 {
+            options.commitEvery = every
+        }
         let report: IndexReport
         do {
             report = try Indexer.run(options)
         } catch {
-            if options.mode == .create || options.mode == .resume || options.mode == .overwrite,
-               FileManager.default.fileExists(atPath: Indexer.partialPath(index)) {
-                printError("quarry: the unfinished index stays at \(Indexer.partialPath(index)): fix the input and add --resume, or remove it")
-            }
-            throw error
+            throw QuarryError(oneLine(error, mode: options.mode))
         }
-        if report.truncated > 0 { printError("warning: \(report.truncated) documents truncated to \(maxDocBytes) bytes") }
+        if report.truncated > 0 {
+            printError("warning: \(report.truncated) documents longer than \(maxDocBytes) bytes were truncated (the first at \(report.firstTruncated ?? "?"))")
+        }
         if report.skippedBad > 0 {
             printError("warning: \(report.skippedBad) malformed records skipped, e.g.:")
             for e in report.badExamples { printError("  \(e)") }
@@ -89,5 +93,20 @@ struct IndexCommand: ParsableCommand {
         var line = "indexed \(report.added) documents in \(String(format: "%.1f", report.seconds)) s (\(Int(rate)) docs/s); \(index) holds \(report.totalDocuments)"
         if report.resumedAfter > 0 { line += " (resumed after \(report.resumedAfter) records)" }
         print(line)
+    }
+
+    /// The error as the one line `quarry` prints, with what to do about an unfinished build.
+    private func oneLine(_ error: Error, mode: IndexOptions.Mode) -> String {
+        var message: String
+        switch error {
+        case let e as BadRecord: message = e.description + " (use --skip-bad to skip such records)"
+        case let e as QuarryError: message = e.message
+        default: message = String(describing: error)
+        }
+        let partial = Indexer.partialPath(index)
+        if mode != .append, FileManager.default.fileExists(atPath: partial), !message.contains("interrupted build") {
+            message += "; the unfinished index stays at \(partial): fix the input and add --resume, or remove it"
+        }
+        return message.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }

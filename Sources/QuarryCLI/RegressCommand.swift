@@ -27,12 +27,12 @@ struct RegressCommand: AsyncParsableCommand {
         let manifestPath = try locateManifest()
         let manifest = try Manifest.load(manifestPath)
         let root = try dataRoot(manifestPath: manifestPath)
-        func data(_ rel: String) -> String { (root as NSString).appendingPathComponent(rel) }
+        func data(_ rel: String) -> String { PathName.join(root, rel) }
         let fm = FileManager.default
         for p in [manifest.collection, manifest.topics, manifest.qrels] where !fm.fileExists(atPath: data(p)) {
             throw QuarryError("\(data(p)): not found (data root \(root); set --corpora or QUARRY_CORPORA)")
         }
-        var indexPath = index ?? (NSTemporaryDirectory() as NSString).appendingPathComponent("quarry-regress-\(manifest.name)-\(getpid())")
+        var indexPath = index ?? PathName.join(NSTemporaryDirectory(), "quarry-regress-\(manifest.name)-\(getpid())")
         let temporary = index == nil
         defer { if temporary { try? fm.removeItem(atPath: indexPath) } }
         if !fm.fileExists(atPath: indexPath) {
@@ -41,7 +41,7 @@ struct RegressCommand: AsyncParsableCommand {
             let report = try Indexer.run(options)
             printError("indexed \(report.added) documents in \(String(format: "%.1f", report.seconds)) s")
         }
-        indexPath = (indexPath as NSString).standardizingPath
+        indexPath = PathName.standardized(indexPath)
         let idx = try Index(path: indexPath)
         let topics = try TopicReader.read(data(manifest.topics), field: manifest.topicField)
         let evaluator = Evaluator(qrels: try Qrels.read(data(manifest.qrels)), relevanceLevel: manifest.relevanceLevel)
@@ -76,9 +76,9 @@ struct RegressCommand: AsyncParsableCommand {
         if let manifests { dirs.append(manifests) }
         if let env = ProcessInfo.processInfo.environment["QUARRY_MANIFESTS"] { dirs.append(env) }
         dirs.append("corpora/manifests")
-        if let root = RepositoryLocator.root() { dirs.append((root as NSString).appendingPathComponent("corpora/manifests")) }
+        if let root = RepositoryLocator.root() { dirs.append(PathName.join(root, "corpora/manifests")) }
         for d in dirs {
-            let p = (d as NSString).appendingPathComponent(name + ".toml")
+            let p = PathName.join(d, name + ".toml")
             if fm.fileExists(atPath: p) { return p }
         }
         throw QuarryError("no manifest '\(name)' (looked in \(dirs.joined(separator: ", ")))")
@@ -88,9 +88,9 @@ struct RegressCommand: AsyncParsableCommand {
         if let corpora { return corpora }
         if let env = ProcessInfo.processInfo.environment["QUARRY_CORPORA"], !env.isEmpty { return env }
         // The manifests sit in <checkout>/corpora/manifests; the shared data beside the checkout.
-        let checkout = ((manifestPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("../..")
-        for candidate in [(checkout as NSString).appendingPathComponent("../shared/corpora"), "../shared/corpora"] {
-            let p = (candidate as NSString).standardizingPath
+        let checkout = PathName.join(PathName.parent(PathName.standardized(manifestPath)), "../..")
+        for candidate in [PathName.join(checkout, "../shared/corpora"), "../shared/corpora"] {
+            let p = PathName.standardized(candidate)
             if FileManager.default.fileExists(atPath: p) { return p }
         }
         throw QuarryError("no data root: give --corpora DIR or set QUARRY_CORPORA")

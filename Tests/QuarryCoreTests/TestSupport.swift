@@ -2,6 +2,7 @@
 // temporary directories, and running the built `quarry` binary.
 import Foundation
 import XCTest
+@testable import QuarryCore
 
 enum TestPaths {
     /// The checkout root (this file is Tests/QuarryCoreTests/TestSupport.swift).
@@ -23,17 +24,16 @@ enum TestPaths {
         return p
     }
 
-    /// The built quarry executable beside the test bundle.
-    static var quarry: String {
-        var dir = Bundle(for: Marker.self).bundleURL.deletingLastPathComponent()
-        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("quarry").path) {
-            dir = root.appendingPathComponent(".build/debug")
+    /// The `quarry` built with these tests: beside the test executable (Linux) or its bundle.
+    static let quarry: String = {
+        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        for dir in [exe.deletingLastPathComponent(), Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent("quarry").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        return dir.appendingPathComponent("quarry").path
-    }
+        return root.appendingPathComponent(".build/debug/quarry").path
+    }()
 }
-
-private final class Marker {}
 
 /// A fresh temporary directory removed when the test ends.
 func temporaryDirectory(_ test: XCTestCase) throws -> String {
@@ -79,3 +79,59 @@ func runProcess(_ executable: String, _ arguments: [String], cwd: String? = nil,
 func quarry(_ arguments: String..., cwd: String? = nil) throws -> CommandResult {
     try runProcess(TestPaths.quarry, arguments, cwd: cwd ?? TestPaths.root.path)
 }
+
+/// Runs the built `quarry` with an argument list and extra environment.
+@discardableResult
+func builtQuarry(_ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
+    try runProcess(TestPaths.quarry, arguments, cwd: TestPaths.root.path, environment: environment)
+}
+
+/// Small fixture files written by the tests themselves.
+enum FixtureFiles {
+    @discardableResult
+    static func write(_ text: String, _ path: String) throws -> String {
+        try write(Array(text.utf8), path)
+    }
+
+    @discardableResult
+    static func write(_ bytes: [UInt8], _ path: String) throws -> String {
+        let dir = PathName.parent(path)
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { throw QuarryError("cannot write \(path)") }
+        return path
+    }
+
+    /// `path.gz` beside `path` (which stays).
+    @discardableResult
+    static func gzip(_ path: String) throws -> String {
+        let r = try runProcess("/bin/gzip", ["-kf", path])
+        guard r.status == 0 else { throw QuarryError("gzip failed: \(r.stderr)") }
+        return path + ".gz"
+    }
+
+    /// A tarball of `members` (paths relative to `dir`); `extra` are further tar options.
+    @discardableResult
+    static func tar(_ archive: String, from dir: String, _ members: [String], extra: [String] = []) throws -> String {
+        let z = archive.hasSuffix("gz") ? ["-z"] : []
+        let r = try runProcess("/bin/tar", z + extra + ["-cf", archive, "-C", dir] + members)
+        guard r.status == 0 else { throw QuarryError("tar failed: \(r.stderr)") }
+        return archive
+    }
+
+    /// Every record a reader yields for `path`.
+    static func records(_ format: CollectionFormat, _ path: String) throws -> [CollectionFormat.Record] {
+        var out: [CollectionFormat.Record] = []
+        try format.read(path) { out.append($0) }
+        return out
+    }
+
+    static func documents(_ format: CollectionFormat, _ path: String) throws -> [RawDocument] {
+        try records(format, path).compactMap { try? $0.get() }
+    }
+
+    static func bad(_ format: CollectionFormat, _ path: String) throws -> [BadRecord] {
+        try records(format, path).compactMap { if case .failure(let b) = $0 { return b } else { return nil } }
+    }
+}
+
+

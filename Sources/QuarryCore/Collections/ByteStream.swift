@@ -77,6 +77,22 @@ final class ByteStream {
         }
     }
 
+    /// The next byte, or nil at end of file.
+    @inline(__always)
+    func nextByte() throws -> UInt8? {
+        if start == end, try !fill() { return nil }
+        let b = buffer[start]
+        start += 1
+        return b
+    }
+
+    /// The next byte without consuming it, or nil at end of file.
+    @inline(__always)
+    func peekByte() throws -> UInt8? {
+        if start == end, try !fill() { return nil }
+        return buffer[start]
+    }
+
     /// Exactly `count` bytes, or fewer at end of file.
     func read(_ count: Int) throws -> [UInt8] {
         while end - start < count {
@@ -108,10 +124,21 @@ final class ByteStream {
     }
 }
 
-/// Decodes UTF-8 bytes, or throws naming the file and line.
+/// Decodes UTF-8 bytes, or throws naming the file and line (for a whole file, `line` nil: the line
+/// that holds the first invalid byte).
 func decodeUTF8<C: Collection>(_ bytes: C, file: String, line: Int?) throws -> String where C.Element == UInt8 {
     guard let s = String(validating: bytes, as: UTF8.self) else {
-        throw inputError(file, line: line, "invalid UTF-8")
+        throw inputError(file, line: line ?? firstInvalidUTF8Line(bytes), "invalid UTF-8")
     }
     return s
+}
+
+/// The 1-based line of the first line that is not valid UTF-8.
+func firstInvalidUTF8Line<C: Collection>(_ bytes: C) -> Int where C.Element == UInt8 {
+    var lineNo = 0
+    for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        lineNo += 1
+        if String(validating: line, as: UTF8.self) == nil { return lineNo }
+    }
+    return max(lineNo, 1)
 }

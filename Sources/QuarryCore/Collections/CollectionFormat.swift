@@ -19,9 +19,9 @@ public enum CollectionFormat: String, CaseIterable, Sendable, Codable {
         }
         var out: [String] = []
         while let rel = walker.nextObject() as? String {
-            let name = (rel as NSString).lastPathComponent
+            let name = PathName.last(rel)
             if name.hasPrefix(".") { continue }
-            let full = (path as NSString).appendingPathComponent(rel)
+            let full = PathName.join(path, rel)
             var d: ObjCBool = false
             if FileManager.default.fileExists(atPath: full, isDirectory: &d), !d.boolValue { out.append(full) }
         }

@@ -7,12 +7,12 @@ enum HTMLCollectionReader {
         let lower = file.lowercased()
         if lower.hasSuffix(".tar") || lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz") {
             try TarReader.forEachFile(file) { name, bytes in
-                let base = (name as NSString).lastPathComponent
+                let base = PathName.last(name)
                 guard isHTML(base) else { return }
                 try body(document(bytes, name: base, location: "\(file)[\(name)]"))
             }
         } else {
-            let base = (file as NSString).lastPathComponent
+            let base = PathName.last(file)
             guard isHTML(base) else { return }
             try body(document(try ByteStream(path: file).readAll(), name: base, location: file))
         }
@@ -20,8 +20,10 @@ enum HTMLCollectionReader {
 
     static func isHTML(_ name: String) -> Bool {
         let l = name.lowercased()
-        return !name.hasPrefix(".") && (l.hasSuffix(".html") || l.hasSuffix(".htm") || l.hasSuffix(".html.gz") || l.hasSuffix(".xhtml"))
+        return !name.hasPrefix(".") && htmlExtensions.contains { l.hasSuffix($0) || l.hasSuffix($0 + ".gz") }
     }
+
+    static let htmlExtensions = [".html", ".htm", ".xhtml"]
 
     static func document(_ bytes: [UInt8], name: String, location: String) -> CollectionFormat.Record {
         var id = name
@@ -39,7 +41,7 @@ enum HTMLCollectionReader {
     }
 }
 
-/// The regular files of a tar archive (ustar, with GNU long names), streamed.
+/// The regular files of a tar archive (ustar, with GNU or pax long names), streamed.
 enum TarReader {
     static func forEachFile(_ path: String, _ body: (String, [UInt8]) throws -> Void) throws {
         let stream = try ByteStream(path: path)
@@ -66,6 +68,8 @@ enum TarReader {
             case UInt8(ascii: "L"):
                 let data = try stream.read(padded)
                 longName = String(decoding: data.prefix(size).prefix { $0 != 0 }, as: UTF8.self)
+            case UInt8(ascii: "x"):
+                longName = paxPath(try stream.read(padded).prefix(size)) ?? longName
             case 0, UInt8(ascii: "0"):
                 let data = try stream.read(padded)
                 guard data.count >= size else { throw QuarryError("\(path): truncated tar member \(name)") }
@@ -74,5 +78,15 @@ enum TarReader {
                 try stream.skip(padded)
             }
         }
+    }
+
+    /// The `path` record of a pax extended header (`LEN path=VALUE\n` records).
+    static func paxPath(_ data: ArraySlice<UInt8>) -> String? {
+        for record in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let space = record.firstIndex(of: " ") else { continue }
+            let kv = record[record.index(after: space)...]
+            if kv.hasPrefix("path=") { return String(kv.dropFirst(5)) }
+        }
+        return nil
     }
 }

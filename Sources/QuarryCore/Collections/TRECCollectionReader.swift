@@ -8,54 +8,60 @@ enum TRECCollectionReader {
         var lineNo = 0
         var inDoc = false
         var docStart = 0
-        var lines: [String] = []
+        var lines: [Substring] = []
         var badInDoc: String? = nil
+        func bad(_ line: Int, _ reason: String) throws { try body(.failure(BadRecord(file: file, line: line, reason: reason))) }
         while let bytes = try stream.nextLine() {
             lineNo += 1
             guard let line = String(validating: bytes, as: UTF8.self) else {
-                if inDoc { badInDoc = badInDoc ?? "invalid UTF-8 at line \(lineNo)" } else {
-                    try body(.failure(BadRecord(file: file, line: lineNo, reason: "invalid UTF-8")))
-                }
+                if inDoc { badInDoc = badInDoc ?? "invalid UTF-8 at line \(lineNo)" } else { try bad(lineNo, "invalid UTF-8") }
                 continue
             }
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("<DOC>") || trimmed == "<DOC>" {
+            // A line may open and close several documents (`<DOC>…</DOC><DOC>…`).
+            var rest = Substring(line)
+            while true {
                 if inDoc {
-                    try body(.failure(BadRecord(file: file, line: docStart, reason: "<DOC> not closed before the next <DOC> at line \(lineNo)")))
+                    let open = rest.range(of: "<DOC>")
+                    let close = rest.range(of: "</DOC>")
+                    if let open, close.map({ open.lowerBound < $0.lowerBound }) ?? true {
+                        try bad(docStart, "<DOC> not closed before the next <DOC> at line \(lineNo)")
+                        lines.append(rest[..<open.lowerBound])
+                        start(at: lineNo)
+                        rest = rest[open.upperBound...]
+                    } else if let close {
+                        lines.append(rest[..<close.lowerBound])
+                        try finish()
+                        rest = rest[close.upperBound...]
+                    } else {
+                        lines.append(rest)
+                        break
+                    }
+                } else {
+                    let open = rest.range(of: "<DOC>")
+                    let before = open.map { rest[..<$0.lowerBound] } ?? rest
+                    if !before.allSatisfy(\.isWhitespace) { try bad(lineNo, "text outside <DOC>…</DOC>") }
+                    guard let open else { break }
+                    start(at: lineNo)
+                    rest = rest[open.upperBound...]
                 }
-                inDoc = true
-                docStart = lineNo
-                lines = []
-                badInDoc = nil
-                let rest = trimmed.dropFirst(5)
-                if !rest.isEmpty { lines.append(String(rest)) }
-                if rest.contains("</DOC>") { try finish() }
-                continue
             }
-            guard inDoc else {
-                if !trimmed.isEmpty {
-                    try body(.failure(BadRecord(file: file, line: lineNo, reason: "text outside <DOC>…</DOC>")))
-                }
-                continue
-            }
-            lines.append(line)
-            if line.contains("</DOC>") { try finish() }
         }
-        if inDoc {
-            try body(.failure(BadRecord(file: file, line: docStart, reason: "<DOC> never closed")))
+        if inDoc { try bad(docStart, "<DOC> never closed") }
+
+        func start(at line: Int) {
+            inDoc = true
+            docStart = line
+            lines = []
+            badInDoc = nil
         }
 
         func finish() throws {
             inDoc = false
-            var raw = lines.joined(separator: "\n")
-            if let close = raw.range(of: "</DOC>") { raw = String(raw[..<close.lowerBound]) }
-            if let reason = badInDoc {
-                try body(.failure(BadRecord(file: file, line: docStart, reason: reason)))
-                return
-            }
+            if let reason = badInDoc { return try bad(docStart, reason) }
+            let raw = lines.joined(separator: "\n")
+            lines = []
             guard let id = SGML.element("DOCNO", in: raw)?.trimmingCharacters(in: .whitespacesAndNewlines), !id.isEmpty else {
-                try body(.failure(BadRecord(file: file, line: docStart, reason: "document without <DOCNO>")))
-                return
+                return try bad(docStart, "document without <DOCNO>")
             }
             let title = ["HEADLINE", "TITLE", "HEAD"].lazy.compactMap { SGML.element($0, in: raw) }.first ?? ""
             let text: String
@@ -67,7 +73,8 @@ enum TRECCollectionReader {
                 for tag in ["DOCNO", "HEADLINE", "TITLE", "HEAD"] { rest = SGML.removing(tag, from: rest) }
                 text = rest
             }
-            try body(.success(RawDocument(id: id, title: HTMLText.stripTags(title), text: HTMLText.stripTags(text), file: file, line: docStart)))
+            let cleanTitle = HTMLText.decodeEntities(HTMLText.stripTags(title)).trimmingCharacters(in: .whitespacesAndNewlines)
+            try body(.success(RawDocument(id: id, title: cleanTitle, text: HTMLText.decodeEntities(HTMLText.stripTags(text)), file: file, line: docStart)))
         }
     }
 }

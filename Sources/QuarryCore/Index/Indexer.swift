@@ -3,247 +3,199 @@
 // interrupted build resumes. Appends run in one Xapian transaction: all of the input or none of it.
 import Foundation
 
-public struct IndexOptions: Sendable {
-    public enum Mode: Sendable { case create, resume, append, overwrite }
-    public var collection: String
-    public var format: CollectionFormat
-    public var index: String
-    public var threads: Int = 1
-    public var analyzer: AnalyzerSettings = .default
-    public var maxDocBytes: Int = 1 << 20
-    public var mode: Mode = .create
-    public var skipBad: Bool = false
-    /// Documents between commits of a new index (each commit is a resume point).
-    public var commitEvery: Int = 20_000
-    public var progress: Bool = isatty(2) != 0
-
-    public init(collection: String, format: CollectionFormat, index: String) {
-        self.collection = collection
-        self.format = format
-        self.index = index
-    }
-}
-
-public struct IndexReport: Sendable {
-    public var added = 0
-    public var skippedBad = 0
-    public var truncated = 0
-    public var resumedAfter = 0
-    public var seconds = 0.0
-    public var totalDocuments = 0
-    public var badExamples: [String] = []
-}
-
 public enum Indexer {
     public static func partialPath(_ index: String) -> String {
-        (index.hasSuffix("/") ? String(index.dropLast()) : index) + ".partial"
+        trimmed(index) + ".partial"
+    }
+
+    private static func trimmed(_ index: String) -> String {
+        index.count > 1 && index.hasSuffix("/") ? String(index.dropLast()) : index
     }
 
     public static func run(_ options: IndexOptions) throws -> IndexReport {
-        let fm = FileManager.default
-        let target = options.index.hasSuffix("/") ? String(options.index.dropLast()) : options.index
-        let partial = partialPath(target)
+        let target = trimmed(options.index)
         let started = Date()
-        var report = IndexReport()
-
+        // A missing collection fails before any index is touched.
+        _ = try CollectionFormat.files(at: options.collection)
+        var report: IndexReport
         switch options.mode {
-        case .create, .overwrite:
-            if options.mode == .create, fm.fileExists(atPath: target) {
-                throw QuarryError("\(target): index already exists (use --append to add to it, or --overwrite to replace it)")
-            }
-            if fm.fileExists(atPath: partial) {
-                if options.mode == .overwrite { try fm.removeItem(atPath: partial) } else {
-                    throw QuarryError("\(partial): an interrupted build is there; finish it with --resume or remove it")
-                }
-            }
-            let parent = (target as NSString).deletingLastPathComponent
-            if !parent.isEmpty, !fm.fileExists(atPath: parent) {
-                try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            }
-            let writer = try XapianWriter(path: partial, create: true)
-            var meta = IndexMetadata(analyzer: options.analyzer, created: IndexMetadata.now(), updated: IndexMetadata.now(),
-                                     inputs: [.init(collection: options.collection, format: options.format, documents: 0, skipped: 0)],
-                                     maxDocBytes: options.maxDocBytes, complete: false, recordsDone: 0)
-            try writer.setMetadata(IndexMetadata.key, try meta.encoded())
-            try writer.commit()
-            try feed(options, writer: writer, meta: &meta, skipRecords: 0, checkExisting: false, report: &report)
-            try finishBuild(writer: writer, meta: &meta, partial: partial, target: target, replace: options.mode == .overwrite)
-        case .resume:
-            guard fm.fileExists(atPath: partial) else {
-                if fm.fileExists(atPath: target) { throw QuarryError("\(target): index is complete; nothing to resume") }
-                throw QuarryError("\(partial): no interrupted build to resume")
-            }
-            let writer = try XapianWriter(path: partial, create: false)
-            var meta = try IndexMetadata.decode(try writer.metadata(IndexMetadata.key), index: partial)
-            guard let input = meta.inputs.last, input.format == options.format,
-                  (input.collection as NSString).standardizingPath == (options.collection as NSString).standardizingPath else {
-                throw QuarryError("\(partial): was started from \(meta.inputs.last.map { "\($0.collection) (\($0.format.rawValue))" } ?? "another input"); resume with the same --collection and --format")
-            }
-            report.resumedAfter = meta.recordsDone
-            try feed(options, writer: writer, meta: &meta, skipRecords: meta.recordsDone, checkExisting: false, report: &report)
-            try finishBuild(writer: writer, meta: &meta, partial: partial, target: target, replace: false)
-        case .append:
-            guard fm.fileExists(atPath: target) else { throw QuarryError("\(target): no index to append to") }
-            let writer = try XapianWriter(path: target, create: false)
-            var meta = try IndexMetadata.decode(try writer.metadata(IndexMetadata.key), index: target)
-            var opts = options
-            opts.analyzer = meta.analyzer  // an index is analyzed one way only
-            meta.inputs.append(.init(collection: options.collection, format: options.format, documents: 0, skipped: 0))
-            try writer.beginTransaction()
-            do {
-                try feed(opts, writer: writer, meta: &meta, skipRecords: 0, checkExisting: true, report: &report)
-                meta.updated = IndexMetadata.now()
-                meta.recordsDone = 0
-                try writer.setMetadata(IndexMetadata.key, try meta.encoded())
-                try writer.commitTransaction()
-            } catch {
-                try? writer.cancelTransaction()
-                throw error
-            }
+        case .create, .overwrite: report = try create(options, target: target)
+        case .resume: report = try resume(options, target: target)
+        case .append: report = try append(options, target: target)
         }
         report.seconds = Date().timeIntervalSince(started)
         report.totalDocuments = try XapianReader(path: target).documentCount
         return report
     }
 
-    private static func finishBuild(writer: XapianWriter, meta: inout IndexMetadata, partial: String, target: String, replace: Bool) throws {
-        meta.complete = true
-        meta.recordsDone = 0
-        meta.updated = IndexMetadata.now()
-        try writer.setMetadata(IndexMetadata.key, try meta.encoded())
-        try writer.commit()
+    /// Opens a Xapian database for writing, saying plainly when another writer holds it.
+    static func openWriter(_ path: String, create: Bool) throws -> XapianWriter {
+        do {
+            return try XapianWriter(path: path, create: create)
+        } catch let e as XapianError {
+            if e.message.contains("DatabaseLockError") {
+                throw QuarryError("\(path): index is locked by another writer (is another quarry index running on it?)")
+            }
+            throw QuarryError("\(path): cannot open index for writing: \(e.message)")
+        }
+    }
+
+    private static func create(_ options: IndexOptions, target: String) throws -> IndexReport {
         let fm = FileManager.default
-        if replace, fm.fileExists(atPath: target) {
-            let old = target + ".old"
-            try? fm.removeItem(atPath: old)
+        let partial = partialPath(target)
+        if options.mode == .create, fm.fileExists(atPath: target) {
+            throw QuarryError("\(target): index already exists (use --append to add to it, or --overwrite to replace it)")
+        }
+        if fm.fileExists(atPath: partial) {
+            // Fails while another build is writing there.
+            do { _ = try openWriter(partial, create: false) } catch let e as QuarryError where e.message.contains("is locked") { throw e } catch {}
+            guard options.mode == .overwrite else {
+                throw QuarryError("\(partial): an interrupted build is there; finish it with --resume or remove it")
+            }
+            try fm.removeItem(atPath: partial)
+        }
+        // The index --overwrite replaces stays locked until it is swapped out, so no writer loses its work.
+        let replaced = options.mode == .overwrite && fm.fileExists(atPath: target) ? try lockForReplacing(target) : nil
+        let parent = PathName.parent(target)
+        if !parent.isEmpty, !fm.fileExists(atPath: parent) {
+            try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        }
+        var report = IndexReport()
+        do {
+            try build(options, partial: partial, report: &report)
+        } catch {
+            // With no resume point there is nothing to resume: leave no debris behind.
+            if report.checkpoints == 0 { try? fm.removeItem(atPath: partial) }
+            throw error
+        }
+        try moveIntoPlace(partial, target, replacing: replaced)
+        return report
+    }
+
+    /// Renames the finished `partial` to `target`; an index already there (locked by `lock`, or
+    /// locked now) is swapped out and removed.
+    private static func moveIntoPlace(_ partial: String, _ target: String, replacing lock: XapianWriter?) throws {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: target) else { return try fm.moveItem(atPath: partial, toPath: target) }
+        let held = try lock ?? lockForReplacing(target)
+        let old = target + ".old"
+        try? fm.removeItem(atPath: old)
+        try withExtendedLifetime(held) {
             try fm.moveItem(atPath: target, toPath: old)
             try fm.moveItem(atPath: partial, toPath: target)
-            try fm.removeItem(atPath: old)
-        } else {
-            try fm.moveItem(atPath: partial, toPath: target)
         }
+        try fm.removeItem(atPath: old)
     }
 
-    /// A document ready to write: its id term, stored bytes and term counts.
-    private struct Prepared {
-        var idTerm = ""
-        var data: [UInt8] = []
-        var terms: [UInt8] = []
-        var wdfs: [UInt32] = []
+    /// Holds the write lock of an index about to be replaced; refuses what is not a Quarry index.
+    private static func lockForReplacing(_ target: String) throws -> XapianWriter {
+        let writer: XapianWriter
+        do {
+            writer = try openWriter(target, create: false)
+            _ = try IndexMetadata.decode(try writer.metadata(IndexMetadata.key), index: target)
+        } catch let e as QuarryError where !e.message.contains("is locked") {
+            throw QuarryError("\(target): not a Quarry index, so --overwrite leaves it alone (\(e.message))")
+        }
+        return writer
     }
 
-    /// Streams the collection into `writer`, committing every `commitEvery` documents unless in a transaction.
-    private static func feed(_ options: IndexOptions, writer: XapianWriter, meta: inout IndexMetadata, skipRecords: Int,
-                             checkExisting: Bool, report: inout IndexReport) throws {
-        let threads = max(1, options.threads)
-        let analyzers = try (0..<threads).map { _ in try Analyzer(options.analyzer) }
-        let progress = Progress("indexing", enabled: options.progress)
-        var seen: [String: String] = [:]  // id → where it was first seen
-        var batch: [RawDocument] = []
-        var records = 0
-        var sinceCommit = 0
-        let batchSize = 512 * threads
-        let inputIndex = meta.inputs.count - 1
-
-        func flush() throws {
-            if batch.isEmpty { return }
-            var prepared = [Prepared](repeating: Prepared(), count: batch.count)
-            let chunk = (batch.count + threads - 1) / threads
-            let docs = batch
-            prepared.withUnsafeMutableBufferPointer { out in
-                let outBase = out.baseAddress!
-                concurrentForEach(threads) { t in
-                    let lo = t * chunk, hi = min(docs.count, lo + chunk)
-                    guard lo < hi else { return }
-                    for i in lo..<hi { outBase[i] = prepare(docs[i], analyzer: analyzers[t]) }
-                }
-            }
-            for p in prepared {
-                try writer.add(idTerm: p.idTerm, data: p.data, packedTerms: p.terms, wdfs: p.wdfs)
-            }
-            report.added += batch.count
-            meta.inputs[inputIndex].documents += batch.count
-            sinceCommit += batch.count
-            batch.removeAll(keepingCapacity: true)
-            if !checkExisting && sinceCommit >= options.commitEvery {
-                meta.recordsDone = records
-                try writer.setMetadata(IndexMetadata.key, try meta.encoded())
-                try writer.commit()
-                sinceCommit = 0
-            }
-            progress.update(report.added + report.resumedAfter, unit: "docs")
-        }
-
-        try options.format.read(options.collection) { record in
-            records += 1
-            switch record {
-            case .failure(let bad):
-                if records <= skipRecords { return }
-                guard options.skipBad else { throw bad }
-                report.skippedBad += 1
-                meta.inputs[inputIndex].skipped += 1
-                if report.badExamples.count < 5 { report.badExamples.append(bad.description) }
-            case .success(var doc):
-                if let first = seen[doc.id] {
-                    throw inputError(doc.file, line: doc.line, "duplicate document id '\(doc.id)' (first at \(first))")
-                }
-                seen[doc.id] = doc.location
-                if records <= skipRecords { return }
-                if checkExisting, try writer.contains(uniqueTerm: StoredDocument.idTerm(doc.id)) {
-                    throw inputError(doc.file, line: doc.line, "document id '\(doc.id)' is already in the index")
-                }
-                if doc.id.utf8.count > 200 || doc.id.contains("\0") {
-                    let bad = BadRecord(file: doc.file, line: doc.line, reason: "document id is too long or holds NUL")
-                    guard options.skipBad else { throw bad }
-                    report.skippedBad += 1
-                    return
-                }
-                doc.title = doc.title.replacingOccurrences(of: "\0", with: " ")
-                doc.text = doc.text.replacingOccurrences(of: "\0", with: " ")
-                if doc.title.allSatisfy(\.isWhitespace) && doc.text.allSatisfy(\.isWhitespace) {
-                    let bad = BadRecord(file: doc.file, line: doc.line, reason: "empty document '\(doc.id)'")
-                    guard options.skipBad else { throw bad }
-                    report.skippedBad += 1
-                    meta.inputs[inputIndex].skipped += 1
-                    if report.badExamples.count < 5 { report.badExamples.append(bad.description) }
-                    return
-                }
-                let size = doc.title.utf8.count + doc.text.utf8.count
-                if size > options.maxDocBytes {
-                    doc.text = truncateUTF8(doc.text, maxBytes: max(0, options.maxDocBytes - doc.title.utf8.count))
-                    report.truncated += 1
-                }
-                batch.append(doc)
-                if batch.count >= batchSize { try flush() }
-            }
-        }
-        try flush()
-        meta.recordsDone = records
-        progress.update(report.added + report.resumedAfter, unit: "docs", force: true)
-        progress.finish()
+    /// Writes a new index at `partial`; the writer is closed when this returns.
+    private static func build(_ options: IndexOptions, partial: String, report: inout IndexReport) throws {
+        let writer = try openWriter(partial, create: true)
+        var meta = IndexMetadata(analyzer: options.analyzer, created: IndexMetadata.now(), updated: IndexMetadata.now(),
+                                 inputs: [.init(collection: options.collection, format: options.format, documents: 0, skipped: 0)],
+                                 maxDocBytes: options.maxDocBytes, complete: false, recordsDone: 0)
+        try writer.setMetadata(IndexMetadata.key, try meta.encoded())
+        try writer.commit()
+        try feedWithCheckpoints(options, writer: writer, meta: &meta, skipRecords: 0, report: &report)
     }
 
-    private static func prepare(_ doc: RawDocument, analyzer: Analyzer) -> Prepared {
-        var counts: [String: UInt32] = [:]
-        let body = doc.title.isEmpty ? doc.text : doc.title + " " + doc.text
-        analyzer.analyze(body) { counts[$0, default: 0] += 1 }
-        var p = Prepared()
-        p.idTerm = StoredDocument.idTerm(doc.id)
-        p.data = StoredDocument.encode(id: doc.id, title: doc.title, text: doc.text)
-        p.wdfs.reserveCapacity(counts.count)
-        for (term, n) in counts {
-            p.terms.append(contentsOf: term.utf8)
-            p.terms.append(0)
-            p.wdfs.append(n)
+    private static func resume(_ options: IndexOptions, target: String) throws -> IndexReport {
+        let fm = FileManager.default
+        let partial = partialPath(target)
+        guard fm.fileExists(atPath: partial) else {
+            if fm.fileExists(atPath: target) { throw QuarryError("\(target): index is complete; nothing to resume") }
+            throw QuarryError("\(partial): no interrupted build to resume")
         }
-        return p
+        var report = IndexReport()
+        try {
+            let writer = try openWriter(partial, create: false)
+            var meta = try IndexMetadata.decode(try writer.metadata(IndexMetadata.key), index: partial)
+            guard let input = meta.inputs.last, input.format == options.format,
+                  PathName.standardized(input.collection) == PathName.standardized(options.collection) else {
+                throw QuarryError("\(partial): was started from \(meta.inputs.last.map { "\($0.collection) (\($0.format.rawValue))" } ?? "another input"); resume with the same --collection and --format")
+            }
+            try checkAnalyzer(options, meta: meta, index: partial)
+            var opts = options
+            opts.analyzer = meta.analyzer        // the build goes on as it started
+            opts.maxDocBytes = meta.maxDocBytes
+            report.resumedAfter = meta.recordsDone
+            try feedWithCheckpoints(opts, writer: writer, meta: &meta, skipRecords: meta.recordsDone, report: &report)
+        }()
+        // An index at the target means the build was an --overwrite: it replaces that one now.
+        try moveIntoPlace(partial, target, replacing: nil)
+        return report
     }
-}
 
-/// The longest prefix of `s` of at most `maxBytes` UTF-8 bytes that ends on a scalar boundary.
-func truncateUTF8(_ s: String, maxBytes: Int) -> String {
-    if s.utf8.count <= maxBytes { return s }
-    var end = s.utf8.index(s.utf8.startIndex, offsetBy: maxBytes)
-    while end > s.utf8.startIndex, String.Index(end, within: s.unicodeScalars) == nil { end = s.utf8.index(before: end) }
-    return String(s.unicodeScalars[..<end])
+    private static func append(_ options: IndexOptions, target: String) throws -> IndexReport {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: target) else {
+            if fm.fileExists(atPath: partialPath(target)) {
+                throw QuarryError("\(target): index is incomplete (finish the build at \(partialPath(target)) with --resume first)")
+            }
+            throw QuarryError("\(target): no index to append to")
+        }
+        let writer = try openWriter(target, create: false)
+        var meta = try IndexMetadata.decode(try writer.metadata(IndexMetadata.key), index: target)
+        try checkAnalyzer(options, meta: meta, index: target)
+        var opts = options
+        opts.analyzer = meta.analyzer  // an index is analyzed one way only
+        meta.inputs.append(.init(collection: options.collection, format: options.format, documents: 0, skipped: 0))
+        var report = IndexReport()
+        try writer.beginTransaction()
+        do {
+            try feed(opts, writer: writer, meta: &meta, skipRecords: 0, appending: true, report: &report)
+            try requireDocuments(opts, meta: meta)
+            meta.updated = IndexMetadata.now()
+            meta.recordsDone = 0
+            try writer.setMetadata(IndexMetadata.key, try meta.encoded())
+            try writer.commitTransaction()
+        } catch {
+            try? writer.cancelTransaction()
+            throw error
+        }
+        return report
+    }
+
+    /// --stemmer/--stopwords given with --resume or --append must be the index's own.
+    private static func checkAnalyzer(_ options: IndexOptions, meta: IndexMetadata, index: String) throws {
+        guard options.analyzerGiven, options.analyzer != meta.analyzer else { return }
+        throw QuarryError("\(index): the index is analyzed with --stemmer \(meta.analyzer.stemmer) --stopwords \(meta.analyzer.stopwords), not --stemmer \(options.analyzer.stemmer) --stopwords \(options.analyzer.stopwords); leave them out or match them")
+    }
+
+    private static func requireDocuments(_ options: IndexOptions, meta: IndexMetadata) throws {
+        guard let input = meta.inputs.last, input.documents == 0 else { return }
+        let skipped = input.skipped > 0 ? " (\(input.skipped) malformed records skipped)" : ""
+        throw QuarryError("\(options.collection): no documents found as --format \(options.format.rawValue)\(skipped)")
+    }
+
+    /// Feeds a build in transactions, each committed with its resume point; the build is marked
+    /// complete in the last. On an error the open transaction is dropped, so the index holds exactly
+    /// what its last resume point says.
+    private static func feedWithCheckpoints(_ options: IndexOptions, writer: XapianWriter, meta: inout IndexMetadata,
+                                            skipRecords: Int, report: inout IndexReport) throws {
+        try writer.beginTransaction()
+        do {
+            try feed(options, writer: writer, meta: &meta, skipRecords: skipRecords, appending: false, report: &report)
+            try requireDocuments(options, meta: meta)
+            meta.complete = true
+            meta.recordsDone = 0
+            meta.updated = IndexMetadata.now()
+            try writer.setMetadata(IndexMetadata.key, try meta.encoded())
+            try writer.commitTransaction()
+        } catch {
+            try? writer.cancelTransaction()
+            throw error
+        }
+    }
 }

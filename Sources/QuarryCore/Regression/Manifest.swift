@@ -57,7 +57,7 @@ public struct Manifest: Sendable {
                                 expected: expected, tolerance: c["tolerance"]?.double ?? 0.001, reference: c["reference"]?.string))
         }
         if checks.isEmpty { throw QuarryError("\(path): no [[check]] entries") }
-        var m = Manifest(name: ((path as NSString).lastPathComponent as NSString).deletingPathExtension, collection: try string("collection"),
+        var m = Manifest(name: PathName.last(path).replacingOccurrences(of: ".toml", with: ""), collection: try string("collection"),
                          format: format, topics: try string("topics"), qrels: try string("qrels"), checks: checks)
         m.removeQuery = t["removeQuery"]?.bool ?? false
         m.relevanceLevel = t["relevanceLevel"]?.int ?? 1

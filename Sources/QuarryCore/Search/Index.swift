@@ -44,7 +44,7 @@ extension Index {
         var size: Int64 = 0
         if let files = FileManager.default.enumerator(atPath: path) {
             while let f = files.nextObject() as? String {
-                size += (try? FileManager.default.attributesOfItem(atPath: (path as NSString).appendingPathComponent(f))[.size] as? NSNumber)?.int64Value ?? 0
+                size += (try? FileManager.default.attributesOfItem(atPath: PathName.join(path, f))[.size] as? NSNumber)?.int64Value ?? 0
             }
         }
         return IndexStatistics(documents: r.documentCount, uniqueTerms: try r.uniqueTermCount(), totalTerms: r.totalLength,

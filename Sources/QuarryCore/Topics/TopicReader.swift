@@ -26,10 +26,10 @@ public enum TopicField: String, CaseIterable, Sendable {
 public enum TopicReader {
     /// Reads topics from `path` (plain or .gz), detecting the format from the content unless given.
     public static func read(_ path: String, format: TopicFormat? = nil, field: TopicField = .title) throws -> [Topic] {
-        let bytes = try ByteStream(path: path).readAll()
-        let text = try decodeUTF8(bytes, file: path, line: nil)
+        var text = try decodeUTF8(try ByteStream(path: path).readAll(), file: path, line: nil)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         let fmt = format ?? detect(text)
-        let topics: [Topic]
+        let topics: [(topic: Topic, line: Int)]
         switch fmt {
         case .tsv: topics = try tsv(text, path: path)
         case .jsonl: topics = try jsonl(text, path: path)
@@ -38,85 +38,119 @@ public enum TopicReader {
         }
         if topics.isEmpty { throw QuarryError("\(path): no topics found (format \(fmt.rawValue))") }
         var seen: [String: Int] = [:]
-        for (i, t) in topics.enumerated() {
-            if let first = seen[t.id] { throw QuarryError("\(path): topic id '\(t.id)' appears twice (topics \(first + 1) and \(i + 1))") }
-            seen[t.id] = i
+        for (t, line) in topics {
+            if let first = seen[t.id] { throw inputError(path, line: line, "topic id '\(t.id)' appears twice (first at line \(first))") }
+            seen[t.id] = line
         }
-        return topics
+        return topics.map(\.topic)
     }
 
     static func detect(_ text: String) -> TopicFormat {
-        let head = text.drop { $0.isWhitespace }
+        let head = text.drop { $0.isWhitespace }.prefix(5).lowercased()
         if head.hasPrefix("<top") { return .trec }
-        if head.hasPrefix("<DOC") { return .trecdoc }
+        if head.hasPrefix("<doc") { return .trecdoc }
         if head.hasPrefix("{") { return .jsonl }
         return .tsv
     }
 
-    static func tsv(_ text: String, path: String) throws -> [Topic] {
-        var out: [Topic] = []
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            let cols = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
-            guard cols.count >= 2 else { throw inputError(path, line: i + 1, "expected 'qid<TAB>text[<TAB>pipeline]'") }
-            let id = cols[0].trimmingCharacters(in: .whitespaces)
-            guard !id.isEmpty else { throw inputError(path, line: i + 1, "empty query id") }
-            let pipeline = cols.count > 2 ? cols[2].trimmingCharacters(in: .whitespaces) : ""
-            out.append(Topic(id: id, text: String(cols[1]), pipeline: pipeline.isEmpty ? nil : pipeline))
+    /// The lines of `text` with their numbers, blank lines left out.
+    private static func numberedLines(_ text: String) -> [(line: Int, text: Substring)] {
+        var out: [(Int, Substring)] = []
+        // "\r\n" is one Character, so it is a separator of its own.
+        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+            if !line.allSatisfy(\.isWhitespace) { out.append((i + 1, line)) }
         }
         return out
     }
 
-    static func jsonl(_ text: String, path: String) throws -> [Topic] {
-        var out: [Topic] = []
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+    static func tsv(_ text: String, path: String) throws -> [(topic: Topic, line: Int)] {
+        try numberedLines(text).map { n, line in
+            let cols = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+            guard cols.count >= 2 else { throw inputError(path, line: n, "expected 'qid<TAB>text[<TAB>pipeline]'") }
+            let id = cols[0].trimmingCharacters(in: .whitespaces)
+            guard !id.isEmpty else { throw inputError(path, line: n, "empty query id") }
+            let pipeline = cols.count > 2 ? cols[2].trimmingCharacters(in: .whitespaces) : ""
+            return (Topic(id: id, text: String(cols[1]), pipeline: pipeline.isEmpty ? nil : pipeline), n)
+        }
+    }
+
+    static func jsonl(_ text: String, path: String) throws -> [(topic: Topic, line: Int)] {
+        try numberedLines(text).map { n, line in
             guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
-                throw inputError(path, line: i + 1, "not a JSON object")
+                throw inputError(path, line: n, "not a JSON object")
             }
             guard let id = JSONLinesReader.scalarString(obj["_id"] ?? obj["id"] ?? obj["qid"]), !id.isEmpty else {
-                throw inputError(path, line: i + 1, "missing \"_id\"")
+                throw inputError(path, line: n, "missing \"_id\"")
             }
             guard let q = (obj["text"] ?? obj["query"] ?? obj["title"]) as? String else {
-                throw inputError(path, line: i + 1, "missing \"text\"")
+                throw inputError(path, line: n, "missing \"text\"")
             }
             let pipeline = obj["pipeline"] as? String
-            out.append(Topic(id: id, text: q, pipeline: pipeline?.isEmpty == false ? pipeline : nil))
+            return (Topic(id: id, text: q, pipeline: pipeline?.isEmpty == false ? pipeline : nil), n)
         }
-        return out
     }
 
-    static func trec(_ text: String, path: String, field: TopicField) throws -> [Topic] {
-        var out: [Topic] = []
-        for block in SGML.elements("top", in: text) {
-            guard let num = fieldText("num", in: block) else { throw QuarryError("\(path): a <top> without <num>") }
+    /// TREC `<top>` topics, both the closed form (`<num>1</num><title>…</title>`) and the classic one
+    /// (`<num> Number: 301`, `<title>`, `<desc> Description:`, `<narr> Narrative:` left unclosed).
+    static func trec(_ text: String, path: String, field: TopicField) throws -> [(topic: Topic, line: Int)] {
+        try blocks("top", in: text, path: path).map { block, line in
+            guard let num = fieldText("num", in: block) else { throw inputError(path, line: line, "a <top> without <num>") }
             var id = num
             for prefix in ["Number:", "number:"] where id.hasPrefix(prefix) { id = String(id.dropFirst(prefix.count)) }
             id = id.trimmingCharacters(in: .whitespacesAndNewlines)
-            var body = fieldText(field.rawValue, in: block) ?? ""
+            guard !id.isEmpty else { throw inputError(path, line: line, "a <top> with an empty <num>") }
+            guard var body = fieldText(field.rawValue, in: block) else {
+                throw inputError(path, line: line, "topic \(id) has no <\(field.rawValue)> field")
+            }
             for prefix in ["Topic:", "Description:", "Narrative:"] where body.hasPrefix(prefix) { body = String(body.dropFirst(prefix.count)) }
-            body = collapse(body)
-            guard !id.isEmpty else { throw QuarryError("\(path): a <top> with an empty <num>") }
-            out.append(Topic(id: id, text: body))
+            return (Topic(id: id, text: collapse(body)), line)
         }
-        return out
     }
 
-    static func trecdoc(_ text: String, path: String) throws -> [Topic] {
-        var out: [Topic] = []
-        for block in SGML.elements("DOC", in: text) {
+    static func trecdoc(_ text: String, path: String) throws -> [(topic: Topic, line: Int)] {
+        try blocks("DOC", in: text, path: path).map { block, line in
             guard let id = SGML.element("DOCNO", in: block)?.trimmingCharacters(in: .whitespacesAndNewlines), !id.isEmpty else {
-                throw QuarryError("\(path): a <DOC> without <DOCNO>")
+                throw inputError(path, line: line, "a <DOC> without <DOCNO>")
             }
-            out.append(Topic(id: id, text: collapse(SGML.removing("DOCNO", from: block))))
+            return (Topic(id: id, text: collapse(SGML.removing("DOCNO", from: block))), line)
+        }
+    }
+
+    /// The contents of each `<tag>…</tag>` (tag case ignored) with the line it opens on.
+    static func blocks(_ tag: String, in text: String, path: String) throws -> [(block: String, line: Int)] {
+        var out: [(String, Int)] = []
+        var from = text.startIndex
+        var line = 1
+        var counted = text.startIndex
+        func lineOf(_ i: String.Index) -> Int {
+            line += text.utf8[counted..<i].reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+            counted = i
+            return line
+        }
+        while let open = text.range(of: "<\(tag)>", options: .caseInsensitive, range: from..<text.endIndex) {
+            if let stray = text[from..<open.lowerBound].firstIndex(where: { !$0.isWhitespace }) {
+                throw inputError(path, line: lineOf(stray), "text outside <\(tag)>…</\(tag)>")
+            }
+            let openLine = lineOf(open.lowerBound)
+            guard let close = text.range(of: "</\(tag)>", options: .caseInsensitive, range: open.upperBound..<text.endIndex) else {
+                throw inputError(path, line: openLine, "<\(tag)> never closed")
+            }
+            if let next = text.range(of: "<\(tag)>", options: .caseInsensitive, range: open.upperBound..<close.lowerBound) {
+                throw inputError(path, line: openLine, "<\(tag)> not closed before the next one at line \(lineOf(next.lowerBound))")
+            }
+            out.append((String(text[open.upperBound..<close.lowerBound]), openLine))
+            from = close.upperBound
+        }
+        let rest = text[from...]
+        if let c = rest.firstIndex(where: { !$0.isWhitespace }) {
+            throw inputError(path, line: lineOf(c), "text outside <\(tag)>…</\(tag)>")
         }
         return out
     }
 
     /// The text after `<tag>` up to the next tag (TREC topic fields are often left unclosed).
     static func fieldText(_ tag: String, in block: String) -> String? {
-        guard let open = block.range(of: "<\(tag)>") else { return nil }
+        guard let open = block.range(of: "<\(tag)>", options: .caseInsensitive) else { return nil }
         let rest = block[open.upperBound...]
         let end = rest.firstIndex(of: "<") ?? rest.endIndex
         return rest[..<end].trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,0 +1,163 @@
+// How a collection streams into an index writer: records checked (ids, emptiness, size), analyzed in
+// parallel batches, added in order, with resume points committed along the way.
+import Foundation
+
+extension Indexer {
+    /// A document ready to write: its id term, stored bytes and term counts.
+    private struct Prepared {
+        var idTerm = ""
+        var data: [UInt8] = []
+        var terms: [UInt8] = []
+        var wdfs: [UInt32] = []
+    }
+
+    /// Streams the collection into `writer`. A build (`appending` false) commits a resume point
+    /// every `commitEvery` documents; an append writes inside the caller's transaction and also
+    /// refuses ids already in the index.
+    static func feed(_ options: IndexOptions, writer: XapianWriter, meta: inout IndexMetadata, skipRecords: Int,
+                     appending: Bool, report: inout IndexReport) throws {
+        let threads = max(1, options.threads)
+        let analyzers = try (0..<threads).map { _ in try Analyzer(options.analyzer) }
+        let progress = Progress("indexing", enabled: options.progress)
+        var seen: [String: Int] = [:]  // id → number of the record it was first seen in
+        var batch: [RawDocument] = []
+        var records = 0
+        var sinceCommit = 0
+        let batchSize = 512 * threads
+        let inputIndex = meta.inputs.count - 1
+
+        func flush() throws {
+            if batch.isEmpty { return }
+            var prepared = [Prepared](repeating: Prepared(), count: batch.count)
+            let chunk = (batch.count + threads - 1) / threads
+            let docs = batch
+            prepared.withUnsafeMutableBufferPointer { out in
+                let outBase = out.baseAddress!
+                concurrentForEach(threads) { t in
+                    let lo = t * chunk, hi = min(docs.count, lo + chunk)
+                    guard lo < hi else { return }
+                    for i in lo..<hi { outBase[i] = prepare(docs[i], analyzer: analyzers[t]) }
+                }
+            }
+            for p in prepared {
+                try writer.add(idTerm: p.idTerm, data: p.data, packedTerms: p.terms, wdfs: p.wdfs)
+            }
+            report.added += batch.count
+            meta.inputs[inputIndex].documents += batch.count
+            sinceCommit += batch.count
+            batch.removeAll(keepingCapacity: true)
+            if !appending && sinceCommit >= options.commitEvery {
+                meta.recordsDone = records
+                try writer.setMetadata(IndexMetadata.key, try meta.encoded())
+                try writer.commitTransaction()
+                report.checkpoints += 1
+                try writer.beginTransaction()
+                sinceCommit = 0
+            }
+            progress.update(meta.inputs[inputIndex].documents, unit: "docs")
+        }
+
+        try options.format.read(options.collection) { record in
+            records += 1
+            switch record {
+            case .failure(let bad):
+                if records > skipRecords { try reject(bad, options, &report, &meta) }
+            case .success(var doc):
+                // Records an interrupted build already took are checked alike (to know their ids) but not added.
+                let resumed = records <= skipRecords
+                func reject(_ reason: String) throws {
+                    if !resumed { try Indexer.reject(BadRecord(file: doc.file, line: doc.line, reason: reason), options, &report, &meta) }
+                }
+                if let first = seen[doc.id] {
+                    // Finding where the first one was means reading again: only for a message shown.
+                    let shown = !options.skipBad || report.badExamples.count < maxBadExamples
+                    let at = shown ? location(ofRecord: first, in: options) ?? "record \(first)" : "record \(first)"
+                    return try reject("duplicate document id '\(doc.id)' (first at \(at))")
+                }
+                if doc.id.utf8.count > 200 || doc.id.contains("\0") || doc.id.contains(where: \.isNewline) {
+                    return try reject("document id is longer than 200 bytes or holds NUL or a line break")
+                }
+                doc.title = doc.title.replacingOccurrences(of: "\0", with: " ")
+                doc.text = doc.text.replacingOccurrences(of: "\0", with: " ")
+                if doc.title.allSatisfy(\.isWhitespace) && doc.text.allSatisfy(\.isWhitespace) {
+                    return try reject("empty document '\(doc.id)'")
+                }
+                if appending, try writer.contains(uniqueTerm: StoredDocument.idTerm(doc.id)) {
+                    return try reject("document id '\(doc.id)' is already in the index")
+                }
+                seen[doc.id] = records
+                if resumed { return }
+                let size = doc.title.utf8.count + doc.text.utf8.count
+                if size > options.maxDocBytes {
+                    doc.title = truncateUTF8(doc.title, maxBytes: options.maxDocBytes)
+                    doc.text = truncateUTF8(doc.text, maxBytes: max(0, options.maxDocBytes - doc.title.utf8.count))
+                    report.truncated += 1
+                    if report.firstTruncated == nil { report.firstTruncated = doc.location }
+                }
+                batch.append(doc)
+                if batch.count >= batchSize { try flush() }
+            }
+        }
+        try flush()
+        if records < skipRecords {
+            throw QuarryError("\(options.collection): has \(records) records, fewer than the \(skipRecords) the interrupted build already indexed; the collection changed (remove \(partialPath(options.index)) and start again)")
+        }
+        meta.recordsDone = records
+        progress.update(meta.inputs[inputIndex].documents, unit: "docs", force: true)
+        progress.finish()
+    }
+
+    static let maxBadExamples = 5
+
+    /// A malformed record: stops the job, or with --skip-bad is counted and skipped.
+    private static func reject(_ bad: BadRecord, _ options: IndexOptions, _ report: inout IndexReport, _ meta: inout IndexMetadata) throws {
+        guard options.skipBad else { throw bad }
+        report.skippedBad += 1
+        meta.inputs[meta.inputs.count - 1].skipped += 1
+        if report.badExamples.count < maxBadExamples { report.badExamples.append(bad.description) }
+    }
+
+    /// Where record number `n` (1-based) of the collection is, found by reading it again (only for
+    /// error messages, so ids need no remembered locations).
+    private static func location(ofRecord n: Int, in options: IndexOptions) -> String? {
+        struct Found: Error { let location: String }
+        var i = 0
+        do {
+            try options.format.read(options.collection) { record in
+                i += 1
+                guard i == n else { return }
+                switch record {
+                case .success(let doc): throw Found(location: doc.location)
+                case .failure(let bad): throw Found(location: bad.line.map { "\(bad.file):\($0)" } ?? bad.file)
+                }
+            }
+        } catch let found as Found {
+            return found.location
+        } catch {}
+        return nil
+    }
+
+    private static func prepare(_ doc: RawDocument, analyzer: Analyzer) -> Prepared {
+        var counts: [String: UInt32] = [:]
+        let body = doc.title.isEmpty ? doc.text : doc.title + " " + doc.text
+        analyzer.analyze(body) { counts[$0, default: 0] += 1 }
+        var p = Prepared()
+        p.idTerm = StoredDocument.idTerm(doc.id)
+        p.data = StoredDocument.encode(id: doc.id, title: doc.title, text: doc.text)
+        p.wdfs.reserveCapacity(counts.count)
+        for (term, n) in counts {
+            p.terms.append(contentsOf: term.utf8)
+            p.terms.append(0)
+            p.wdfs.append(n)
+        }
+        return p
+    }
+}
+
+/// The longest prefix of `s` of at most `maxBytes` UTF-8 bytes that ends on a scalar boundary.
+func truncateUTF8(_ s: String, maxBytes: Int) -> String {
+    if s.utf8.count <= maxBytes { return s }
+    var end = s.utf8.index(s.utf8.startIndex, offsetBy: maxBytes)
+    while end > s.utf8.startIndex, String.Index(end, within: s.unicodeScalars) == nil { end = s.utf8.index(before: end) }
+    return String(s.unicodeScalars[..<end])
+}
