@@ -22,9 +22,16 @@ final class ByteStream {
         file = f
         self.path = path
         buffer = [UInt8](repeating: 0, count: bufferSize)
+        if let tracker = ReadProgress.current {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+            tracker.opened(self, size: size)
+        }
     }
 
     deinit { gzclose(file) }
+
+    /// Bytes of the file on disk consumed so far (compressed bytes for a .gz file).
+    var compressedOffset: Int64 { Int64(gzoffset(file)) }
 
     /// Refills the buffer, keeping unread bytes; returns false at end of file.
     private func fill() throws -> Bool {

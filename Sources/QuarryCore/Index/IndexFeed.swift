@@ -19,6 +19,7 @@ extension Indexer {
         let threads = max(1, options.threads)
         let analyzers = try (0..<threads).map { _ in try Analyzer(options.analyzer) }
         let progress = Progress("indexing", enabled: options.progress)
+        let readProgress = ReadProgress(totalBytes: CollectionFormat.totalBytes(options.collection))
         var seen: [String: Int] = [:]  // id → number of the record it was first seen in
         var batch: [RawDocument] = []
         var records = 0
@@ -54,48 +55,50 @@ extension Indexer {
                 try writer.beginTransaction()
                 sinceCommit = 0
             }
-            progress.update(meta.inputs[inputIndex].documents, unit: "docs")
+            progress.update(meta.inputs[inputIndex].documents, unit: "docs", fraction: readProgress.fraction)
         }
 
-        try options.format.read(options.collection) { record in
-            records += 1
-            switch record {
-            case .failure(let bad):
-                if records > skipRecords { try reject(bad, options, &report, &meta) }
-            case .success(var doc):
-                // Records an interrupted build already took are checked alike (to know their ids) but not added.
-                let resumed = records <= skipRecords
-                func reject(_ reason: String) throws {
-                    if !resumed { try Indexer.reject(BadRecord(file: doc.file, line: doc.line, reason: reason), options, &report, &meta) }
+        try ReadProgress.$current.withValue(readProgress) {
+            try options.format.read(options.collection) { record in
+                records += 1
+                switch record {
+                case .failure(let bad):
+                    if records > skipRecords { try reject(bad, options, &report, &meta) }
+                case .success(var doc):
+                    // Records an interrupted build already took are checked alike (to know their ids) but not added.
+                    let resumed = records <= skipRecords
+                    func reject(_ reason: String) throws {
+                        if !resumed { try Indexer.reject(BadRecord(file: doc.file, line: doc.line, reason: reason), options, &report, &meta) }
+                    }
+                    if let first = seen[doc.id] {
+                        // Finding where the first one was means reading again: only for a message shown.
+                        let shown = !options.skipBad || report.badExamples.count < maxBadExamples
+                        let at = shown ? location(ofRecord: first, in: options) ?? "record \(first)" : "record \(first)"
+                        return try reject("duplicate document id '\(doc.id)' (first at \(at))")
+                    }
+                    if doc.id.utf8.count > 200 || doc.id.contains("\0") || doc.id.contains(where: \.isNewline) {
+                        return try reject("document id is longer than 200 bytes or holds NUL or a line break")
+                    }
+                    doc.title = doc.title.replacingOccurrences(of: "\0", with: " ")
+                    doc.text = doc.text.replacingOccurrences(of: "\0", with: " ")
+                    if doc.title.allSatisfy(\.isWhitespace) && doc.text.allSatisfy(\.isWhitespace) {
+                        return try reject("empty document '\(doc.id)'")
+                    }
+                    if appending, try writer.contains(uniqueTerm: StoredDocument.idTerm(doc.id)) {
+                        return try reject("document id '\(doc.id)' is already in the index")
+                    }
+                    seen[doc.id] = records
+                    if resumed { return }
+                    let size = doc.title.utf8.count + doc.text.utf8.count
+                    if size > options.maxDocBytes {
+                        doc.title = truncateUTF8(doc.title, maxBytes: options.maxDocBytes)
+                        doc.text = truncateUTF8(doc.text, maxBytes: max(0, options.maxDocBytes - doc.title.utf8.count))
+                        report.truncated += 1
+                        if report.firstTruncated == nil { report.firstTruncated = doc.location }
+                    }
+                    batch.append(doc)
+                    if batch.count >= batchSize { try flush() }
                 }
-                if let first = seen[doc.id] {
-                    // Finding where the first one was means reading again: only for a message shown.
-                    let shown = !options.skipBad || report.badExamples.count < maxBadExamples
-                    let at = shown ? location(ofRecord: first, in: options) ?? "record \(first)" : "record \(first)"
-                    return try reject("duplicate document id '\(doc.id)' (first at \(at))")
-                }
-                if doc.id.utf8.count > 200 || doc.id.contains("\0") || doc.id.contains(where: \.isNewline) {
-                    return try reject("document id is longer than 200 bytes or holds NUL or a line break")
-                }
-                doc.title = doc.title.replacingOccurrences(of: "\0", with: " ")
-                doc.text = doc.text.replacingOccurrences(of: "\0", with: " ")
-                if doc.title.allSatisfy(\.isWhitespace) && doc.text.allSatisfy(\.isWhitespace) {
-                    return try reject("empty document '\(doc.id)'")
-                }
-                if appending, try writer.contains(uniqueTerm: StoredDocument.idTerm(doc.id)) {
-                    return try reject("document id '\(doc.id)' is already in the index")
-                }
-                seen[doc.id] = records
-                if resumed { return }
-                let size = doc.title.utf8.count + doc.text.utf8.count
-                if size > options.maxDocBytes {
-                    doc.title = truncateUTF8(doc.title, maxBytes: options.maxDocBytes)
-                    doc.text = truncateUTF8(doc.text, maxBytes: max(0, options.maxDocBytes - doc.title.utf8.count))
-                    report.truncated += 1
-                    if report.firstTruncated == nil { report.firstTruncated = doc.location }
-                }
-                batch.append(doc)
-                if batch.count >= batchSize { try flush() }
             }
         }
         try flush()
