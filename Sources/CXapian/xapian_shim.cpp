@@ -127,6 +127,12 @@ int64_t xq_find_docid(xq_db *db, const char *term, size_t len, char **err) {
     });
 }
 
+char *xq_document_id(xq_db *db, uint32_t did, size_t *len, char **err) {
+    return guarded<char *>(err, nullptr, [&] {
+        return dup_bytes(db->db.get_document(did, Xapian::DOC_ASSUME_VALID).get_value(0), len);
+    });
+}
+
 char *xq_document_data(xq_db *db, uint32_t did, size_t *len, char **err) {
     return guarded<char *>(err, nullptr, [&] { return dup_bytes(db->db.get_document(did).get_data(), len); });
 }
@@ -221,6 +227,7 @@ int xq_wadd(xq_wdb *db, const char *idterm, size_t idterm_len, const char *data,
         Xapian::Document doc;
         doc.set_data(std::string(data, data_len));
         doc.add_boolean_term(std::string(idterm, idterm_len));
+        if (idterm_len > 1) doc.add_value(0, std::string(idterm + 1, idterm_len - 1));
         const char *p = terms;
         const char *end = terms + terms_len;
         for (size_t i = 0; i < count && p < end; ++i) {

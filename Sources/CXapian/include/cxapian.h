@@ -38,6 +38,8 @@ int64_t xq_unique_terms(xq_db *db, char **err);
 char *xq_get_metadata(xq_db *db, const char *key, size_t *len, char **err);
 // Internal docid of the document holding the unique term, 0 when none, -1 on error.
 int64_t xq_find_docid(xq_db *db, const char *term, size_t len, char **err);
+// The document's collection id (value slot 0, written by xq_wadd), malloc'd; "" when absent.
+char *xq_document_id(xq_db *db, uint32_t did, size_t *len, char **err);
 // Document data, malloc'd.
 char *xq_document_data(xq_db *db, uint32_t did, size_t *len, char **err);
 int64_t xq_document_length(xq_db *db, uint32_t did, char **err);
@@ -56,7 +58,8 @@ void xq_stemmer_free(xq_stemmer *s);
 // Stems word into a malloc'd string.
 char *xq_stem(xq_stemmer *s, const char *word, size_t len, size_t *outlen);
 
-// Writing.
+// Writing. xq_wadd stores the collection id (idterm without its "Q" prefix) in value slot 0 too, so
+// result lists read ids without loading whole documents.
 xq_wdb *xq_wopen(const char *path, int create, char **err);
 void xq_wclose(xq_wdb *db);
 int xq_wadd(xq_wdb *db, const char *idterm, size_t idterm_len, const char *data, size_t data_len,

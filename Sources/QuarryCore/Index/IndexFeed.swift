@@ -79,8 +79,8 @@ extension Indexer {
                     if doc.id.utf8.count > 200 || doc.id.contains("\0") || doc.id.contains(where: \.isNewline) {
                         return try reject("document id is longer than 200 bytes or holds NUL or a line break")
                     }
-                    doc.title = doc.title.replacingOccurrences(of: "\0", with: " ")
-                    doc.text = doc.text.replacingOccurrences(of: "\0", with: " ")
+                    if doc.title.utf8.contains(0) { doc.title = doc.title.replacingOccurrences(of: "\0", with: " ") }
+                    if doc.text.utf8.contains(0) { doc.text = doc.text.replacingOccurrences(of: "\0", with: " ") }
                     if doc.title.allSatisfy(\.isWhitespace) && doc.text.allSatisfy(\.isWhitespace) {
                         return try reject("empty document '\(doc.id)'")
                     }

@@ -55,7 +55,7 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
         try locked {
             let (m, p1, p2) = model.xapianParameters
             let raw = try reader.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2, k: k)
-            var hits = try raw.map { Hit(docid: StoredDocument.decodeID(try reader.data($0.did)), score: $0.score) }
+            var hits = try raw.map { Hit(docid: try reader.externalID($0.did), score: $0.score) }
             hits.sort(by: Ranking.before)
             return hits
         }

@@ -89,6 +89,14 @@ final class XapianReader: @unchecked Sendable {
         return p.withMemoryRebound(to: UInt8.self, capacity: len) { Array(UnsafeBufferPointer(start: $0, count: len)) }
     }
 
+    /// The collection id of a document (value slot 0; older indexes keep it only in the data).
+    func externalID(_ did: UInt32) throws -> String {
+        var len = 0
+        let p = try xapianCall { xq_document_id(handle, did, &len, $0) }
+        let id = takeString(p, length: len)
+        return id.isEmpty ? StoredDocument.decodeID(try data(did)) : id
+    }
+
     func documentLength(_ did: UInt32) throws -> Int {
         Int(try xapianCall { xq_document_length(handle, did, $0) })
     }
