@@ -1,7 +1,9 @@
 // Per-query and mean effectiveness with trec_eval's conventions: each query's documents are ordered
-// by score (ties: docid descending), the rank column is ignored, means run over queries present in
-// both qrels and run (or every judged query with `complete`), and the relevance level applies to binary
-// measures only, never to nDCG's graded gains.
+// by score (in single precision; ties: docid descending), the rank column is ignored, means run over
+// queries present in both qrels and run (or every judged query with `complete`), and the relevance
+// level applies to binary measures only, never to nDCG's graded gains. A judged query without any
+// relevant document is evaluated (to 0). tools/crosscheck_eval.py checks all this against
+// pytrec_eval and ir_measures.
 import Foundation
 import QuarryAPI
 
@@ -35,18 +37,24 @@ public struct Evaluator: Sendable {
         return values.values.reduce(0, +) / Double(values.count)
     }
 
-    /// trec_eval's order: score descending, ties by docid descending.
+    /// trec_eval's order: score descending, ties by docid descending (strcmp, so byte order).
+    /// trec_eval stores scores as C floats: scores equal in single precision tie too.
     static func trecOrder(_ hits: [Hit]) -> [String] {
-        hits.sorted { $0.score != $1.score ? $0.score > $1.score : $0.docid > $1.docid }.map(\.docid)
+        hits.map { (score: Float($0.score), docid: $0.docid) }
+            .sorted { $0.score != $1.score ? $0.score > $1.score : $1.docid.utf8.lexicographicallyPrecedes($0.docid.utf8) }
+            .map(\.docid)
     }
 
     func value(_ metric: Metric, ranked: [String], judged: [String: Int]) -> Double {
-        let level = metric.rel ?? relevanceLevel
+        // trec_eval never counts an unjudged document or a negative grade as relevant, whatever -l.
+        let level = max(metric.rel ?? relevanceLevel, 0)
+        let isRelevant = { (d: String) -> Bool in judged[d].map { $0 >= level } ?? false }
         let k = metric.cutoff ?? ranked.count
         let top = ranked.prefix(k)
         let numRel = judged.values.filter { $0 >= level }.count
         switch metric.kind {
         case .ndcg:
+            // Gains are the grades (never the relevance level); rank r is discounted by log2(r + 1).
             var dcg = 0.0
             for (i, d) in top.enumerated() {
                 let g = judged[d] ?? 0
@@ -59,21 +67,24 @@ public struct Evaluator: Sendable {
         case .ap:
             guard numRel > 0 else { return 0 }
             var found = 0, sum = 0.0
-            for (i, d) in top.enumerated() where (judged[d] ?? 0) >= level {
+            for (i, d) in top.enumerated() where isRelevant(d) {
                 found += 1
                 sum += Double(found) / Double(i + 1)
             }
             return sum / Double(numRel)
         case .p:
-            let rel = top.filter { (judged[$0] ?? 0) >= level }.count
-            return Double(rel) / Double(k)
+            // Divided by k even when fewer were retrieved (trec_eval's P_k).
+            guard k > 0 else { return 0 }
+            return Double(top.filter(isRelevant).count) / Double(k)
         case .r:
             guard numRel > 0 else { return 0 }
-            return Double(top.filter { (judged[$0] ?? 0) >= level }.count) / Double(numRel)
+            return Double(top.filter(isRelevant).count) / Double(numRel)
         case .rr:
-            for (i, d) in top.enumerated() where (judged[d] ?? 0) >= level { return 1 / Double(i + 1) }
+            for (i, d) in top.enumerated() where isRelevant(d) { return 1 / Double(i + 1) }
             return 0
         case .judged:
+            // ir_measures' Judged@k: judged share of the top min(k, retrieved); any grade, even
+            // negative, counts as judged.
             guard !top.isEmpty else { return 0 }
             return Double(top.filter { judged[$0] != nil }.count) / Double(top.count)
         }

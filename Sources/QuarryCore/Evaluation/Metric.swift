@@ -1,6 +1,6 @@
 // Effectiveness measures with trec_eval's semantics, named either as trec_eval does (`ndcg_cut_10`,
-// `map`, `P_30`, `recall_1000`, `recip_rank`) or as ir_measures does (`nDCG@10`, `AP(rel=2)`,
-// `R(rel=2)@100`, `RR@10`, `Judged@10`).
+// `map`, `map_cut_100`, `P_30`, `recall_1000`, `recip_rank`; `P.30` as pytrec_eval spells them) or
+// as ir_measures does (`nDCG@10`, `AP(rel=2)`, `R(rel=2)@100`, `RR@10`, `Judged@10`).
 import Foundation
 
 public struct Metric: Sendable, Hashable, CustomStringConvertible {
@@ -33,11 +33,11 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
 
     public static func parse(_ text: String) throws -> Metric {
         let t = text.trimmingCharacters(in: .whitespaces)
-        // trec_eval names.
         let lower = t.lowercased()
-        let trecNames: [(String, Kind)] = [("ndcg_cut_", .ndcg), ("p_", .p), ("recall_", .r), ("judged_", .judged)]
-        for (prefix, kind) in trecNames where lower.hasPrefix(prefix) {
-            guard let k = Int(lower.dropFirst(prefix.count)), k > 0 else { break }
+        // trec_eval names (`P_10`), also as pytrec_eval requests them (`P.10`).
+        let trecNames: [(String, Kind)] = [("ndcg_cut", .ndcg), ("map_cut", .ap), ("p", .p), ("recall", .r), ("judged", .judged)]
+        for (prefix, kind) in trecNames where lower.hasPrefix(prefix + "_") || lower.hasPrefix(prefix + ".") {
+            guard let k = Int(lower.dropFirst(prefix.count + 1)), k > 0 else { throw unknown(text) }
             return Metric(kind, cutoff: k)
         }
         switch lower {
@@ -72,11 +72,12 @@ public struct Metric: Sendable, Hashable, CustomStringConvertible {
         default: throw unknown(text)
         }
         if kind == .ndcg, rel != nil { throw QuarryError("metric '\(text)': nDCG uses graded gains; rel= does not apply") }
+        if kind == .judged, rel != nil { throw QuarryError("metric '\(text)': Judged counts every judged document; rel= does not apply") }
         if (kind == .p || kind == .judged) && cutoff == nil { throw QuarryError("metric '\(text)' needs a cutoff (e.g. \(rest)@10)") }
         return Metric(kind, cutoff: cutoff, rel: rel)
     }
 
     static func unknown(_ text: String) -> QuarryError {
-        QuarryError("unknown metric '\(text)'; use nDCG@k, AP, P@k, R@k, RR[@k], Judged@k (ir_measures names, with (rel=N)) or ndcg_cut_k, map, P_k, recall_k, recip_rank")
+        QuarryError("unknown metric '\(text)'; use nDCG@k, AP, P@k, R@k, RR[@k], Judged@k (ir_measures names, with (rel=N)) or ndcg_cut_k, map, map_cut_k, P_k, recall_k, recip_rank")
     }
 }

@@ -1,5 +1,6 @@
 // Relevance judgments (TREC qrels: `qid iter docid grade`) and run files (TREC six columns, or
-// MS MARCO `qid<TAB>docid<TAB>rank`).
+// MS MARCO `qid<TAB>docid<TAB>rank`, read as score = -rank). A TREC run's rank column is ignored, as
+// trec_eval ignores it: the Evaluator orders by score.
 import Foundation
 import QuarryAPI
 
@@ -17,7 +18,11 @@ public struct Qrels: Sendable {
             if cols.isEmpty { continue }
             guard cols.count == 4 else { throw inputError(path, line: i + 1, "expected 'qid iter docid grade', got \(cols.count) columns") }
             guard let grade = Int(cols[3]) else { throw inputError(path, line: i + 1, "grade '\(cols[3])' is not an integer") }
-            out[String(cols[0]), default: [:]][String(cols[2])] = grade
+            // trec_eval stops on a document judged twice for a query ("duplicate docs"), as does
+            // pytrec_eval.parse_qrel: which grade was meant is unknowable.
+            guard out[String(cols[0]), default: [:]].updateValue(grade, forKey: String(cols[2])) == nil else {
+                throw inputError(path, line: i + 1, "document '\(cols[2])' is judged twice for query '\(cols[0])'")
+            }
         }
         if out.isEmpty { throw QuarryError("\(path): no judgments") }
         return Qrels(out)
@@ -47,10 +52,12 @@ public struct Run: Sendable {
             default:
                 throw inputError(path, line: i + 1, "expected 6 columns (TREC) or 3 (MS MARCO), got \(cols.count)")
             }
-            // trec_eval keeps one line per (query, document).
-            if seen[qid, default: []].insert(docid).inserted {
-                out[qid, default: []].append(Hit(docid: docid, score: score))
+            // trec_eval stops on a document ranked twice for a query ("duplicate docs"), as does
+            // pytrec_eval.parse_run (ir_measures would silently keep the last line).
+            guard seen[qid, default: []].insert(docid).inserted else {
+                throw inputError(path, line: i + 1, "document '\(docid)' appears twice for query '\(qid)'")
             }
+            out[qid, default: []].append(Hit(docid: docid, score: score))
         }
         return Run(out)
     }
