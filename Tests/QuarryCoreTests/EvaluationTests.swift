@@ -377,4 +377,14 @@ final class EvaluationTests: XCTestCase {
         let path = which.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         return path.isEmpty ? "/usr/bin/python3" : path
     }
+
+    func testWindowsLineEndingsReadLikeUnixOnes() throws {
+        let dir = try temporaryDirectory(self)
+        try "1 0 d1 1\r\n1 0 d2 0\r\n2 0 d3 2\r\n".write(toFile: dir + "/q", atomically: true, encoding: .utf8)
+        try "1 Q0 d1 1 2.0 t\r\n1 Q0 d2 2 1.0 t\r\n2 Q0 d3 1 1.0 t\r\n".write(toFile: dir + "/r", atomically: true, encoding: .utf8)
+        let qrels = try Qrels.read(dir + "/q")
+        XCTAssertEqual(qrels.judgments["1"]?.count, 2)
+        XCTAssertEqual(qrels.judgments["2"]?["d3"], 2)
+        XCTAssertEqual(try Run.read(dir + "/r").results["1"]?.map(\.docid), ["d1", "d2"])
+    }
 }

@@ -13,7 +13,7 @@ public struct Qrels: Sendable {
     public static func read(_ path: String) throws -> Qrels {
         let text = try decodeUTF8(try ByteStream(path: path).readAll(), file: path, line: nil)
         var out: [String: [String: Int]] = [:]
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let cols = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             if cols.isEmpty { continue }
             guard cols.count == 4 else { throw inputError(path, line: i + 1, "expected 'qid iter docid grade', got \(cols.count) columns") }
@@ -38,7 +38,7 @@ public struct Run: Sendable {
         let text = try decodeUTF8(try ByteStream(path: path).readAll(), file: path, line: nil)
         var out: [String: [Hit]] = [:]
         var seen: [String: Set<String>] = [:]
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let cols = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             if cols.isEmpty { continue }
             let qid: String, docid: String, score: Double
