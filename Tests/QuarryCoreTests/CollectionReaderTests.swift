@@ -167,6 +167,13 @@ final class CollectionReaderTests: XCTestCase {
         checkHTMLPages(try FixtureFiles.documents(.html, dir))
     }
 
+    func testLessThanSignsThatOpenNoTagStayText() {
+        // As CACM-2189: "1 <= E[k]" must not swallow the rest of the page.
+        XCTAssertEqual(HTMLText.text("<pre>for 1 <= E[k] and a < b, <b>bold</b> end</pre>"),
+                       " for 1 <= E[k] and a < b,  bold  end ")
+        XCTAssertEqual(HTMLText.text("x<!-- note -->y</p>z"), "x y z")
+    }
+
     func testHTMLTarballs() throws {
         let tmp = try temporaryDirectory(self)
         let dir = tmp + "/pages"

@@ -17,21 +17,27 @@ enum HTMLText {
         return decodeEntities(String(html[openEnd.upperBound..<close.lowerBound])).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Replaces every tag with a space (so words on either side stay apart).
+    /// Replaces every tag with a space (so words on either side stay apart). As in HTML's tokenizer, a
+    /// '<' opens a tag only before a letter, '/', '!' or '?': "1 <= E[k]" and "a < b" stay text.
     static func stripTags(_ s: String) -> String {
         guard s.contains("<") else { return s }
         var out = String.UnicodeScalarView()
         var inTag = false
-        for c in s.unicodeScalars {
+        let scalars = Array(s.unicodeScalars)
+        for (i, c) in scalars.enumerated() {
             if inTag {
                 if c == ">" { inTag = false; out.append(" ") }
-            } else if c == "<" {
+            } else if c == "<", i + 1 < scalars.count, opensTag(scalars[i + 1]) {
                 inTag = true
             } else {
                 out.append(c)
             }
         }
         return String(out)
+    }
+
+    private static func opensTag(_ next: Unicode.Scalar) -> Bool {
+        (next >= "a" && next <= "z") || (next >= "A" && next <= "Z") || next == "/" || next == "!" || next == "?"
     }
 
     static func removeElement(_ tag: String, from s: String) -> String {
