@@ -74,6 +74,19 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(a.stdout, b.stdout)
     }
 
+    func testIndexingThreadsDoNotChangeTheIndex() throws {
+        // Two threads analyse in parallel and write on a third; the index must be the same.
+        let two = Self.dir + "/sample-2"
+        let r = try quarry("index", "--collection", Self.docs, "--format", "beir", "--index", two, "--threads", "2")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for index in [Self.index, two] {
+            XCTAssertEqual(try quarry("run", "--index", index, "--topics", Self.topics, "--output", index + ".run", "--expander", "rm3").status, 0)
+        }
+        XCTAssertEqual(try String(contentsOfFile: Self.index + ".run", encoding: .utf8), try String(contentsOfFile: two + ".run", encoding: .utf8))
+        let stats = { (i: String) in try quarry("stats", "--index", i).stdout.split(separator: "\n").filter { !$0.hasPrefix("index:") && !$0.hasPrefix("created:") && !$0.hasPrefix("input:") && !$0.hasPrefix("size") } }
+        XCTAssertEqual(try stats(Self.index), try stats(two))
+    }
+
     func testExperimentTable() throws {
         let r = try quarry("experiment", "--index", Self.index, "--topics", Self.topics, "--qrels", Self.qrels,
                            "--pipeline", "bm25=", "--pipeline", "rm3=--expander rm3", "--pipeline", "ql=--model ql", "--metric", "nDCG@10")

@@ -26,6 +26,10 @@ extension Indexer {
         var sinceCommit = 0
         let batchSize = 512 * threads
         let inputIndex = meta.inputs.count - 1
+        // With more than one thread, writing overlaps reading and analysis. An append checks ids
+        // against the index as it reads, so it writes in line.
+        let background = threads > 1 && !appending ? BackgroundWriter() : nil
+        defer { try? background?.drain() }
 
         func flush() throws {
             if batch.isEmpty { return }
@@ -40,21 +44,28 @@ extension Indexer {
                     for i in lo..<hi { outBase[i] = prepare(docs[i], analyzer: analyzers[t]) }
                 }
             }
-            for p in prepared {
-                try writer.add(idTerm: p.idTerm, data: p.data, packedTerms: p.terms, wdfs: p.wdfs)
-            }
             report.added += batch.count
             meta.inputs[inputIndex].documents += batch.count
             sinceCommit += batch.count
             batch.removeAll(keepingCapacity: true)
+            var checkpoint: String? = nil
             if !appending && sinceCommit >= options.commitEvery {
                 meta.recordsDone = records
-                try writer.setMetadata(IndexMetadata.key, try meta.encoded())
-                try writer.commitTransaction()
+                checkpoint = try meta.encoded()
                 report.checkpoints += 1
-                try writer.beginTransaction()
                 sinceCommit = 0
             }
+            let write = { [prepared] in
+                for p in prepared {
+                    try writer.add(idTerm: p.idTerm, data: p.data, packedTerms: p.terms, wdfs: p.wdfs)
+                }
+                if let checkpoint {
+                    try writer.setMetadata(IndexMetadata.key, checkpoint)
+                    try writer.commitTransaction()
+                    try writer.beginTransaction()
+                }
+            }
+            if let background { try background.submit(write) } else { try write() }
             progress.update(meta.inputs[inputIndex].documents, unit: "docs", fraction: readProgress.fraction)
         }
 
@@ -102,6 +113,7 @@ extension Indexer {
             }
         }
         try flush()
+        try background?.drain()
         if records < skipRecords {
             throw QuarryError("\(options.collection): has \(records) records, fewer than the \(skipRecords) the interrupted build already indexed; the collection changed (remove \(partialPath(options.index)) and start again)")
         }
