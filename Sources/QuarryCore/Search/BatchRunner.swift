@@ -86,5 +86,3 @@ final class Counter: @unchecked Sendable {
         return n
     }
 }
-
-extension Progress: @unchecked Sendable {}

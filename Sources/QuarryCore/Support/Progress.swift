@@ -1,7 +1,8 @@
 // Progress lines on stderr for long jobs; silent when stderr is not a terminal.
 import Foundation
 
-final class Progress {
+/// Updated from several worker tasks at once in batch runs; a stray interleaved line is harmless.
+final class Progress: @unchecked Sendable {
     private let label: String
     private let enabled: Bool
     private let start = Date()
