@@ -1,12 +1,13 @@
 // Progress lines on stderr for long jobs; silent when stderr is not a terminal.
 import Foundation
 
-/// Updated from several worker tasks at once in batch runs; a stray interleaved line is harmless.
+/// Updated from several worker tasks at once in batch runs (a lock guards it).
 final class Progress: @unchecked Sendable {
     private let label: String
     private let enabled: Bool
     private let start = Date()
     private var lastPrint = Date.distantPast
+    private let lock = NSLock()
 
     init(_ label: String, enabled: Bool = isatty(2) != 0) {
         self.label = label
@@ -16,6 +17,8 @@ final class Progress: @unchecked Sendable {
     /// Reports `count` items done; `fraction` (0…1) of the whole when known, for an ETA.
     func update(_ count: Int, unit: String, fraction: Double? = nil, force: Bool = false) {
         guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
         let now = Date()
         guard force || now.timeIntervalSince(lastPrint) >= 0.5 else { return }
         lastPrint = now
