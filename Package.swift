@@ -40,11 +40,16 @@ let package = Package(
             dependencies: [.product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Plugins/RM3"
         ),
+        .target(
+            name: "Precomputed",
+            dependencies: [.product(name: "QuarryAPI", package: "QuarryAPI")],
+            path: "Plugins/Precomputed"
+        ),
         // The command-line front end as a library, so third parties can build their own `quarry`.
         .target(
             name: "QuarryCLI",
             dependencies: [
-                "QuarryCore", "RM3",
+                "QuarryCore", "RM3", "Precomputed",
                 .product(name: "QuarryAPI", package: "QuarryAPI"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -53,7 +58,7 @@ let package = Package(
         .executableTarget(name: "quarry", dependencies: ["QuarryCLI"], path: "Sources/quarry"),
         .testTarget(
             name: "QuarryCoreTests",
-            dependencies: ["QuarryCore", "RM3", "QuarryCLI", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            dependencies: ["QuarryCore", "RM3", "Precomputed", "QuarryCLI", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Tests/QuarryCoreTests"
         ),
     ]

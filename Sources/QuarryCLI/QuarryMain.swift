@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import QuarryAPI
 import QuarryCore
+import Precomputed
 import RM3
 
 public enum QuarryMain {
@@ -11,6 +12,7 @@ public enum QuarryMain {
     public static func builtinRegistry() -> PluginRegistry {
         let registry = PluginRegistry()
         registry.register(RM3Expander.plugin)
+        registry.register(PrecomputedExpander.plugin)
         return registry
     }
 

@@ -50,7 +50,9 @@ struct RegressCommand: AsyncParsableCommand {
         print("regression \(manifest.name): \(topics.count) topics, \(idx.metadata.inputs.map(\.documents).reduce(0, +)) documents")
         for check in manifest.checks {
             if runs[check.pipeline] == nil {
-                var runner = BatchRunner(index: idx, registry: QuarryMain.registry, base: try PipelineSpec.parse(check.spec))
+                // `{corpora}` in a spec stands for the data root (e.g. a file of precomputed expansions).
+                let spec = check.spec.replacingOccurrences(of: "{corpora}", with: ShellWords.quote(root))
+                var runner = BatchRunner(index: idx, registry: QuarryMain.registry, base: try PipelineSpec.parse(spec))
                 runner.k = manifest.k
                 runner.threads = threads
                 runner.removeQuery = manifest.removeQuery
