@@ -24,6 +24,11 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-std=c++17"])],
             linkerSettings: [.linkedLibrary("xapian")]
         ),
+        // libcurl, with typed wrappers for its variadic setters.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        // An OpenAI-compatible LLM client with retries, a bounded number of requests in flight, and a cache.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .target(name: "QuarryLLM", dependencies: ["CCurl", "CSQLite"], path: "Sources/QuarryLLM"),
         // zlib: transparent reading of .gz and plain files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
@@ -58,7 +63,7 @@ let package = Package(
         .executableTarget(name: "quarry", dependencies: ["QuarryCLI"], path: "Sources/quarry"),
         .testTarget(
             name: "QuarryCoreTests",
-            dependencies: ["QuarryCore", "RM3", "Precomputed", "QuarryCLI", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            dependencies: ["QuarryCore", "RM3", "Precomputed", "QuarryCLI", "QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Tests/QuarryCoreTests"
         ),
     ]

@@ -3,7 +3,7 @@
 # packages the tests cross-check against (pytrec_eval, ir_measures). Idempotent: skips what is there.
 set -euo pipefail
 
-apt_packages=(libxapian-dev xapian-tools zlib1g-dev libopenblas-dev libcurl4-openssl-dev pkg-config)
+apt_packages=(libxapian-dev xapian-tools zlib1g-dev libopenblas-dev libcurl4-openssl-dev libsqlite3-dev pkg-config)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,0 +1,79 @@
+// A persistent cache of LLM responses in SQLite, shared by all LLM plugins and by concurrent quarry
+// processes (WAL journal, busy timeout). Keyed by a hash of the endpoint and the full request body —
+// model, prompt and every generation parameter; the API key is never part of it.
+import CSQLite
+import Foundation
+
+public final class ResponseCache: @unchecked Sendable {
+    public let path: String
+    private var db: OpaquePointer?
+    private let lock = NSLock()
+
+    /// Opens (or creates) the cache file `llm-cache.sqlite` in `directory`.
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        path = directory.hasSuffix("/") ? directory + "llm-cache.sqlite" : directory + "/llm-cache.sqlite"
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil) == SQLITE_OK else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(db)
+            throw LLMError.cache("\(path): \(message)")
+        }
+        sqlite3_busy_timeout(db, 10_000)
+        do {
+            try exec("PRAGMA journal_mode=WAL")
+            try exec("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, endpoint TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL, created TEXT NOT NULL)")
+        } catch {
+            sqlite3_close(db)
+            throw LLMError.cache("\(path): damaged or not a cache file (\(error)); move it aside and run again")
+        }
+    }
+
+    deinit { sqlite3_close(db) }
+
+    private func exec(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>? = nil
+        if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
+            let message = err.map { String(cString: $0) } ?? "error"
+            sqlite3_free(err)
+            throw LLMError.cache(message)
+        }
+    }
+
+    /// The cached response for `key`, or nil.
+    public func get(_ key: String) throws -> String? {
+        lock.lock(); defer { lock.unlock() }
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(db, "SELECT response FROM responses WHERE key = ?", -1, &stmt, nil) == SQLITE_OK else {
+            throw LLMError.cache("\(path): \(String(cString: sqlite3_errmsg(db)))")
+        }
+        defer { sqlite3_finalize(stmt) }
+        sqlite3_bind_text(stmt, 1, key, -1, qs_transient())
+        switch sqlite3_step(stmt) {
+        case SQLITE_ROW: return String(cString: sqlite3_column_text(stmt, 0))
+        case SQLITE_DONE: return nil
+        default: throw LLMError.cache("\(path): \(String(cString: sqlite3_errmsg(db)))")
+        }
+    }
+
+    /// Stores a response (one atomic statement: a reader sees the whole entry or none).
+    public func put(_ key: String, endpoint: String, request: String, response: String) throws {
+        lock.lock(); defer { lock.unlock() }
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO responses (key, endpoint, request, response, created) VALUES (?, ?, ?, ?, ?)", -1, &stmt, nil) == SQLITE_OK else {
+            throw LLMError.cache("\(path): \(String(cString: sqlite3_errmsg(db)))")
+        }
+        defer { sqlite3_finalize(stmt) }
+        for (i, v) in [key, endpoint, request, response, ISO8601DateFormatter().string(from: Date())].enumerated() {
+            sqlite3_bind_text(stmt, Int32(i + 1), v, -1, qs_transient())
+        }
+        guard sqlite3_step(stmt) == SQLITE_DONE else { throw LLMError.cache("\(path): \(String(cString: sqlite3_errmsg(db)))") }
+    }
+
+    public var count: Int {
+        lock.lock(); defer { lock.unlock() }
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM responses", -1, &stmt, nil) == SQLITE_OK else { return 0 }
+        defer { sqlite3_finalize(stmt) }
+        return sqlite3_step(stmt) == SQLITE_ROW ? Int(sqlite3_column_int64(stmt, 0)) : 0
+    }
+}
