@@ -28,7 +28,11 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         // An OpenAI-compatible LLM client with retries, a bounded number of requests in flight, and a cache.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
-        .target(name: "QuarryLLM", dependencies: ["CCurl", "CSQLite"], path: "Sources/QuarryLLM"),
+        .target(
+            name: "QuarryLLM",
+            dependencies: ["CCurl", "CSQLite", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            path: "Sources/QuarryLLM"
+        ),
         // zlib: transparent reading of .gz and plain files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
@@ -50,11 +54,22 @@ let package = Package(
             dependencies: [.product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Plugins/Precomputed"
         ),
+        // LLM expansion: chain-of-thought (seed paper 1's teacher) and query2doc, over QuarryLLM.
+        .target(
+            name: "LLMCoT",
+            dependencies: ["QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            path: "Plugins/LLMCoT"
+        ),
+        .target(
+            name: "Query2Doc",
+            dependencies: ["QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            path: "Plugins/Query2Doc"
+        ),
         // The command-line front end as a library, so third parties can build their own `quarry`.
         .target(
             name: "QuarryCLI",
             dependencies: [
-                "QuarryCore", "RM3", "Precomputed",
+                "QuarryCore", "QuarryLLM", "RM3", "Precomputed", "LLMCoT", "Query2Doc",
                 .product(name: "QuarryAPI", package: "QuarryAPI"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -63,7 +78,7 @@ let package = Package(
         .executableTarget(name: "quarry", dependencies: ["QuarryCLI"], path: "Sources/quarry"),
         .testTarget(
             name: "QuarryCoreTests",
-            dependencies: ["QuarryCore", "RM3", "Precomputed", "QuarryCLI", "QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            dependencies: ["QuarryCore", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "QuarryCLI", "QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Tests/QuarryCoreTests"
         ),
     ]

@@ -1,6 +1,7 @@
 // The pipeline flags every searching command shares.
 import ArgumentParser
 import QuarryCore
+import QuarryLLM
 
 struct PipelineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("First-stage model: bm25 or ql (query likelihood, Dirichlet).", valueName: "bm25|ql"))
@@ -18,8 +19,20 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("TOML config file: model, expander, reranker and [plugin] option tables; flags override it.", valueName: "file"))
     var config: String?
 
-    /// The spec these flags describe, over the config file's.
+    @Option(help: ArgumentHelp("Most LLM requests in flight at once, over all LLM plugins (default 4).", valueName: "n"))
+    var llmConcurrency: Int?
+
+    @Option(help: ArgumentHelp("Directory of the LLM response cache (default: $QUARRY_LLM_CACHE, else ~/.cache/quarry).", valueName: "dir"))
+    var llmCache: String?
+
+    @Flag(help: "Answer LLM prompts only from the cache: a miss is an error (that query falls back), never a request.")
+    var offline = false
+
+    /// The spec these flags describe, over the config file's. Also hands the LLM settings to the
+    /// runtime every LLM plugin shares, before any plugin is made.
     func spec() throws -> PipelineSpec {
+        if let n = llmConcurrency, n < 1 { throw QuarryError("--llm-concurrency must be at least 1") }
+        LLMRuntime.shared.configure(concurrency: llmConcurrency, cacheDirectory: llmCache, offline: offline)
         var spec = try config.map(ConfigFile.load) ?? PipelineSpec()
         if let model { spec.model = model }
         if let expander { spec.expander = expander == "none" ? nil : expander }

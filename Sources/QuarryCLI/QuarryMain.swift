@@ -4,7 +4,10 @@ import ArgumentParser
 import Foundation
 import QuarryAPI
 import QuarryCore
+import QuarryLLM
+import LLMCoT
 import Precomputed
+import Query2Doc
 import RM3
 
 public enum QuarryMain {
@@ -13,6 +16,8 @@ public enum QuarryMain {
         let registry = PluginRegistry()
         registry.register(RM3Expander.plugin)
         registry.register(PrecomputedExpander.plugin)
+        registry.register(CoTExpander.plugin)
+        registry.register(Query2DocExpander.plugin)
         return registry
     }
 
@@ -41,6 +46,8 @@ public enum QuarryMain {
             fail(e.description + " (use --skip-bad to skip such records)")
         } catch let e as OptionError {
             fail(e.message)
+        } catch let e as LLMError {
+            fail(e.description)
         } catch {
             QuarryCommand.exit(withError: error)
         }
@@ -66,7 +73,7 @@ struct QuarryCommand: AsyncParsableCommand {
         chain-of-thought, …), rerank, and evaluate runs with trec_eval's semantics.
         """,
         version: Quarry.version,
-        subcommands: [IndexCommand.self, SearchCommand.self, RunCommand.self, EvalCommand.self, ExperimentCommand.self,
+        subcommands: [IndexCommand.self, SearchCommand.self, RunCommand.self, ExpandCommand.self, EvalCommand.self, ExperimentCommand.self,
                       PluginsCommand.self, DocCommand.self, StatsCommand.self, AnalyzeCommand.self, RegressCommand.self]
     )
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QuarryAPI
 import QuarryCore
+import QuarryLLM
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,14 +19,11 @@ struct RunCommand: AsyncParsableCommand {
     )
 
     @Option(help: ArgumentHelp("Index directory.", valueName: "dir")) var index: String
-    @Option(help: ArgumentHelp("Topics file.", valueName: "file")) var topics: String
+    @OptionGroup var topicsOptions: TopicsOptions
     @Option(help: ArgumentHelp("Run file to write.", valueName: "file")) var output: String
     @Option(help: "Hits per query.") var k: Int = 1000
     @Option(help: "Queries searched at once.") var threads: Int = 1
     @Option(help: "Run tag (last column).") var tag: String = "quarry"
-    @Option(help: ArgumentHelp("Topics format (default: detected): \(TopicFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
-    var topicsFormat: String?
-    @Option(help: ArgumentHelp("Field of TREC <top> topics to search.", valueName: "title|desc|narr")) var topicField: String = "title"
     @Flag(help: "Drop a hit whose docid equals the query id (BEIR convention).") var removeQuery = false
     @Option(help: ArgumentHelp("Run format: trec or msmarco.", valueName: "trec|msmarco")) var outputFormat: String = "trec"
     @Option(help: ArgumentHelp("Write each query's final weighted terms (and any expansion) as JSONL.", valueName: "file"))
@@ -39,15 +37,9 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let fmt = RunFormat(rawValue: outputFormat) else { throw QuarryError("unknown --output-format '\(outputFormat)'; valid: trec, msmarco") }
-        guard let field = TopicField(rawValue: topicField) else { throw QuarryError("unknown --topic-field '\(topicField)'; valid: title, desc, narr") }
-        var tf: TopicFormat? = nil
-        if let topicsFormat {
-            guard let f = TopicFormat(rawValue: topicsFormat) else {
-                throw QuarryError("unknown --topics-format '\(topicsFormat)'; valid: \(TopicFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            tf = f
-        }
-        let topicList = try TopicReader.read(topics, format: tf, field: field)
+        let field = try topicsOptions.field
+        let topics = topicsOptions.topics
+        let topicList = try topicsOptions.read()
         let idx = try Index(path: index)
         let spec = try pipeline.spec()
         var runner = BatchRunner(index: idx, registry: QuarryMain.registry, base: spec)
@@ -79,6 +71,7 @@ struct RunCommand: AsyncParsableCommand {
         let empty = results.filter { $0.terms.isEmpty }.count
         if empty > 0 { printError("warning: \(empty) queries had no searchable terms and got no hits") }
         printError(String(format: "%d queries in %.2f s (%.1f queries/s) → %@", results.count, seconds, Double(results.count) / max(seconds, 1e-9), output))
+        if let summary = LLMRuntime.shared.stats.summary { printError(summary) }
         let failed = results.filter(\.fallback)
         if !failed.isEmpty {
             printError("warning: expansion failed for \(failed.count) of \(results.count) queries; they were searched unexpanded:")

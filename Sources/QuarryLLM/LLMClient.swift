@@ -54,7 +54,7 @@ public struct LLMConfig: Sendable, Hashable {
 
 /// Bounds the requests in flight across every client of one run.
 public actor ConcurrencyLimiter {
-    private let limit: Int
+    public nonisolated let limit: Int
     private var running = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
@@ -70,13 +70,43 @@ public actor ConcurrencyLimiter {
     }
 }
 
+/// What the clients of one run did, for the summary line at its end.
+public final class LLMStats: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts = (cacheHits: 0, requests: 0, retries: 0, failures: 0)
+
+    public init() {}
+
+    func add(cacheHit: Int = 0, request: Int = 0, retry: Int = 0, failure: Int = 0) {
+        lock.lock(); defer { lock.unlock() }
+        counts.cacheHits += cacheHit
+        counts.requests += request
+        counts.retries += retry
+        counts.failures += failure
+    }
+
+    public var snapshot: (cacheHits: Int, requests: Int, retries: Int, failures: Int) {
+        lock.lock(); defer { lock.unlock() }
+        return counts
+    }
+
+    /// "LLM: 40 answered from the cache, 3 requests (1 retry), 0 failed", or nil when nothing was asked.
+    public var summary: String? {
+        let c = snapshot
+        guard c.cacheHits + c.requests + c.failures > 0 else { return nil }
+        return "LLM: \(c.cacheHits) answered from the cache, \(c.requests) requests (\(c.retries) retries), \(c.failures) failed"
+    }
+}
+
 public final class LLMClient: Sendable {
     public let config: LLMConfig
     let cache: ResponseCache?
-    let limiter: ConcurrencyLimiter
+    public let limiter: ConcurrencyLimiter
     let offline: Bool
+    let stats: LLMStats
 
-    public init(config: LLMConfig, cache: ResponseCache?, limiter: ConcurrencyLimiter, offline: Bool = false) throws {
+    public init(config: LLMConfig, cache: ResponseCache?, limiter: ConcurrencyLimiter, offline: Bool = false,
+                stats: LLMStats = LLMStats()) throws {
         guard URL(string: config.baseURL)?.scheme?.hasPrefix("http") == true else {
             throw LLMError.configuration("LLM base URL '\(config.baseURL)' is not an http(s) URL")
         }
@@ -87,6 +117,7 @@ public final class LLMClient: Sendable {
         self.cache = cache
         self.limiter = limiter
         self.offline = offline
+        self.stats = stats
     }
 
     /// The request body for `prompt`, as canonical JSON (sorted keys: it is also the cache key).
@@ -105,15 +136,23 @@ public final class LLMClient: Sendable {
     public func complete(_ prompt: String) async throws -> String {
         let body = try requestBody(prompt)
         let key = config.url + "\n" + String(decoding: body, as: UTF8.self)
-        if let cache, let hit = try cache.get(key) { return hit }
-        if offline { throw LLMError.offlineMiss }
+        if let cache, let hit = try cache.get(key) {
+            stats.add(cacheHit: 1)
+            return hit
+        }
+        if offline {
+            stats.add(failure: 1)
+            throw LLMError.offlineMiss
+        }
         await limiter.acquire()
         let text: String
         do {
             text = try await send(body)
             await limiter.release()
+            stats.add(request: 1)
         } catch {
             await limiter.release()
+            stats.add(failure: 1)
             throw error
         }
         try cache?.put(key, endpoint: config.url, request: String(decoding: body, as: UTF8.self), response: text)
@@ -145,6 +184,7 @@ public final class LLMClient: Sendable {
                 last = m  // a truncated or garbled body is worth another try
             }
             if attempt + 1 < attempts {
+                stats.add(retry: 1)
                 let backoff = config.backoff * pow(2, Double(attempt)) * Double.random(in: 0.5...1.0)
                 let wait = min(60, max(backoff, retryAfter ?? 0))
                 try await Task.sleep(nanoseconds: UInt64(wait * 1e9))

@@ -2,6 +2,8 @@
 """A fault-injecting OpenAI-compatible server for Quarry's LLM client tests (loopback only).
 
 The first path segment picks the behaviour: /MODE/v1/chat/completions or /MODE/v1/completions.
+A suffix after a dash (ok-replay, slowish-run) behaves as MODE but is counted apart, so tests do
+not see each other's requests.
   ok          answers "echo: <prompt>"
   flaky       HTTP 500 for the first two requests of each prompt, then ok
   ratelimit   HTTP 429 with Retry-After: 1 for the first request of each prompt, then ok
@@ -15,9 +17,10 @@ The first path segment picks the behaviour: /MODE/v1/chat/completions or /MODE/v
   empty       an empty completion
   huge        a 20 MB completion
 GET or POST /stats returns the number of requests seen per mode, and the Authorization headers seen.
-Prints the port on its first line of stdout, then serves until killed.
+Prints the port on its first line of stdout, then serves until killed or until its parent exits.
 """
 import json
+import os
 import sys
 import threading
 import time
@@ -58,6 +61,7 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", 0))
         request = json.loads(self.rfile.read(length) or b"{}")
         mode = self.path.strip("/").split("/")[0]
+        kind = mode.split("-", 1)[0]
         chat = self.path.endswith("/chat/completions")
         prompt = request["messages"][0]["content"] if chat else request.get("prompt", "")
         with lock:
@@ -70,20 +74,20 @@ class Handler(BaseHTTPRequestHandler):
             choice = {"index": 0, "message": {"role": "assistant", "content": text}} if chat else {"index": 0, "text": text}
             return {"id": "x", "object": "chat.completion", "model": request.get("model"), "choices": [choice]}
 
-        if mode == "flaky" and n <= 2:
+        if kind == "flaky" and n <= 2:
             return self.reply(500, {"error": {"message": "internal"}})
-        if mode == "ratelimit" and n <= 1:
+        if kind == "ratelimit" and n <= 1:
             return self.reply(429, {"error": {"message": "slow down"}}, {"Retry-After": "1"})
-        if mode == "slow":
+        if kind == "slow":
             time.sleep(5)
-        if mode == "slowish":
+        if kind == "slowish":
             with lock:
                 in_flight[mode] = in_flight.get(mode, 0) + 1
                 max_in_flight[mode] = max(max_in_flight.get(mode, 0), in_flight[mode])
             time.sleep(0.3)
             with lock:
                 in_flight[mode] -= 1
-        if mode == "drip":
+        if kind == "drip":
             data = json.dumps(answer("echo: " + prompt)).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -97,22 +101,30 @@ class Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 pass
             return
-        if mode == "garbage":
+        if kind == "garbage":
             return self.reply(200, b"<html>gateway says hello</html>")
-        if mode == "truncated":
+        if kind == "truncated":
             return self.reply(200, b'{"choices": [{"message": {"content": "cut')
-        if mode == "badrequest":
+        if kind == "badrequest":
             return self.reply(400, {"error": {"message": "model 'nope' not found"}})
-        if mode == "unauthorized":
+        if kind == "unauthorized":
             return self.reply(401, {"error": {"message": "invalid API key"}})
-        if mode == "empty":
+        if kind == "empty":
             return self.reply(200, answer(""))
-        if mode == "huge":
+        if kind == "huge":
             return self.reply(200, answer("x" * (20 << 20)))
         return self.reply(200, answer("echo: " + prompt))
 
 
+def exit_with_parent():
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
 def main():
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)

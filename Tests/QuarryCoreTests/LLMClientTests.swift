@@ -4,28 +4,7 @@ import XCTest
 @testable import QuarryLLM
 
 final class LLMClientTests: XCTestCase {
-    nonisolated(unsafe) static var server: Process!
-    nonisolated(unsafe) static var port = 0
-
-    override class func setUp() {
-        super.setUp()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", TestPaths.root.appendingPathComponent("Tests/Fixtures/llm_fault_server.py").path]
-        let out = Pipe()
-        p.standardOutput = out
-        try! p.run()
-        var line = Data()
-        while let byte = try? out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
-        port = Int(String(decoding: line, as: UTF8.self)) ?? 0
-        precondition(port > 0, "fault server did not start")
-        server = p
-    }
-
-    override class func tearDown() {
-        server?.terminate()
-        super.tearDown()
-    }
+    static var port: Int { FaultServer.port }
 
     func config(_ mode: String, _ endpoint: LLMConfig.Endpoint = .chat) -> LLMConfig {
         var c = LLMConfig(baseURL: "http://127.0.0.1:\(Self.port)/\(mode)/v1", model: "test-model")

@@ -135,3 +135,32 @@ enum FixtureFiles {
 }
 
 
+
+/// The fault-injecting OpenAI-compatible server (Tests/Fixtures/llm_fault_server.py), started once
+/// for the whole test run on a free loopback port; it exits with the test process.
+enum FaultServer {
+    static let port: Int = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", TestPaths.root.appendingPathComponent("Tests/Fixtures/llm_fault_server.py").path]
+        let out = Pipe()
+        p.standardOutput = out
+        try! p.run()
+        var line = Data()
+        while let byte = try? out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line.append(byte) }
+        let port = Int(String(decoding: line, as: UTF8.self)) ?? 0
+        precondition(port > 0, "fault server did not start")
+        return port
+    }()
+
+    /// The base URL of one behaviour (`ok`, `badrequest`, `slowish-run`, …).
+    static func url(_ mode: String) -> String { "http://127.0.0.1:\(port)/\(mode)/v1" }
+
+    static func stats() throws -> [String: Any] {
+        let r = try runProcess("/usr/bin/env", ["python3", "-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:\(port)/stats').read().decode())"])
+        return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+    }
+
+    /// Requests seen for `mode`.
+    static func count(_ mode: String) throws -> Int { ((try stats())["counts"] as? [String: Int])?[mode] ?? 0 }
+}

@@ -41,34 +41,15 @@ public struct BatchRunner: Sendable {
     }
 
     public func run(_ topics: [Topic]) async throws -> [QueryResult] {
-        let (_, perTopic) = try pipelines(for: topics)
-        let workers = max(1, min(threads, topics.count))
+        let (main, perTopic) = try pipelines(for: topics)
+        // LLM expanders wait on a server: more queries in flight than threads keep it busy.
+        let width = perTopic.reduce(main.concurrency(threads: threads)) { max($0, $1.concurrency(threads: threads)) }
+        let workers = max(1, min(width, topics.count))
         let searchers = try (0..<workers).map { _ in try index.searcher() }
-        let meter = Progress("searching", enabled: progress)
-        let done = Counter()
         let k = self.k, removeQuery = self.removeQuery
-        var results = [QueryResult?](repeating: nil, count: topics.count)
-        try await withThrowingTaskGroup(of: [(Int, QueryResult)].self) { group in
-            for w in 0..<workers {
-                group.addTask {
-                    var mine: [(Int, QueryResult)] = []
-                    var i = w
-                    while i < topics.count {
-                        let t = topics[i]
-                        let r = try await perTopic[i].run(Query(id: t.id, text: t.text), k: k, searcher: searchers[w], removeQuery: removeQuery)
-                        mine.append((i, r))
-                        meter.update(done.increment(), unit: "queries", fraction: Double(done.value) / Double(topics.count))
-                        i += workers
-                    }
-                    return mine
-                }
-            }
-            for try await batch in group {
-                for (i, r) in batch { results[i] = r }
-            }
+        return try await mapInOrder(topics.count, width: workers, label: "searching", progress: progress) { i, w in
+            try await perTopic[i].run(Query(id: topics[i].id, text: topics[i].text), k: k, searcher: searchers[w], removeQuery: removeQuery)
         }
-        meter.finish()
-        return results.map { $0! }
     }
 }
 

@@ -56,22 +56,62 @@ struct ModelSearcher: Searcher {
     func documentFrequency(_ term: String) throws -> Int { try base.documentFrequency(term) }
 }
 
+/// What an expander made of one query: the weighted query to search, any generated text, and
+/// whether it failed (then `query` is the plain query and `error` says why).
+public struct Expansion: Sendable {
+    public var query: WeightedQuery
+    public var generatedText: String?
+    public var fallback = false
+    public var error: String? = nil
+}
+
+/// The searcher an expander gets when there is no index (`quarry expand` without `--index`):
+/// an expander that needs to search fails with a message saying so.
+public struct NoIndexSearcher: Searcher {
+    public init() {}
+    public var documentCount: Int { 0 }
+    public var averageDocumentLength: Double { 0 }
+    private func missing() -> QuarryError { QuarryError("this expander searches the index; give --index") }
+    public func analyze(_ text: String) throws -> [String] { throw missing() }
+    public func search(_ query: WeightedQuery, k: Int) throws -> [Hit] { throw missing() }
+    public func document(_ docid: String) throws -> Document? { throw missing() }
+    public func termVector(_ docid: String) throws -> [TermFrequency] { throw missing() }
+    public func documentFrequency(_ term: String) throws -> Int { throw missing() }
+}
+
 extension Pipeline {
+    /// How many queries this pipeline wants in progress at once: `threads`, or more when its
+    /// expander mostly waits on a server.
+    public func concurrency(threads: Int) -> Int {
+        max(threads, expander?.instance.preferredConcurrency ?? 0)
+    }
+
+    /// Expands one query (the plain query when there is no expander). A failure falls back to the
+    /// plain query and is recorded, never thrown: one bad query must not stop a batch.
+    public func expand(_ query: Query, searcher: IndexSearcher?) async -> Expansion {
+        var out = Expansion(query: .text(query.text))
+        guard let expander else { return out }
+        do {
+            let bound: any Searcher = searcher.map { ModelSearcher(base: $0, model: model) } ?? NoIndexSearcher()
+            let weighted = try await expander.instance.expand(query, searcher: bound)
+            out.query = weighted
+            out.generatedText = weighted.generatedText
+        } catch {
+            out.fallback = true
+            out.error = "\(expander.name): \(error)"
+        }
+        return out
+    }
+
     /// Runs one query. An expander failure falls back to the plain query (recorded in the result);
     /// a query that analyzes to nothing returns no hits.
     public func run(_ query: Query, k: Int, searcher: IndexSearcher, removeQuery: Bool = false) async throws -> QueryResult {
-        let bound = ModelSearcher(base: searcher, model: model)
         var result = QueryResult(query: query, pipeline: spec.text, terms: [], hits: [])
-        var weighted = WeightedQuery.text(query.text)
-        if let expander {
-            do {
-                weighted = try await expander.instance.expand(query, searcher: bound)
-                result.generatedText = weighted.generatedText
-            } catch {
-                result.fallback = true
-                result.error = "\(expander.name): \(error)"
-            }
-        }
+        let expansion = await expand(query, searcher: searcher)
+        let weighted = expansion.query
+        result.generatedText = expansion.generatedText
+        result.fallback = expansion.fallback
+        result.error = expansion.error
         result.terms = searcher.resolve(weighted)
         if result.terms.isEmpty { return result }
         let depth = max(k, reranker?.instance.depth ?? 0) + (removeQuery ? 1 : 0)

@@ -14,6 +14,13 @@ public struct Query: Sendable, Hashable {
 /// or run a model; the engine runs many queries concurrently.
 public protocol QueryExpander: Sendable {
     func expand(_ query: Query, searcher: any Searcher) async throws -> WeightedQuery
+    /// How many queries this expander can usefully work on at once when it mostly waits (an LLM
+    /// over HTTP). nil (the default): it computes, so the engine runs as many queries as `--threads`.
+    var preferredConcurrency: Int? { get }
+}
+
+extension QueryExpander {
+    public var preferredConcurrency: Int? { nil }
 }
 
 /// A first-stage candidate handed to a reranker.
@@ -77,5 +84,5 @@ public struct RerankerPlugin: Sendable {
 /// The version of this API; a plugin built against another major version is refused at load time.
 public enum QuarryAPIVersion {
     public static let major = 1
-    public static let minor = 0
+    public static let minor = 1
 }
