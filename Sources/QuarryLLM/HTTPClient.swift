@@ -36,6 +36,18 @@ public enum HTTPClient {
     /// POSTs `body` to `url`. `maxBytes` bounds the response body (an enormous reply is an error).
     public static func post(_ url: String, headers: [String: String], body: Data, connectTimeout: Double,
                             totalTimeout: Double, maxBytes: Int = 16 << 20) throws -> HTTPResponse {
+        try perform(url, headers: headers, body: body, connectTimeout: connectTimeout, totalTimeout: totalTimeout, maxBytes: maxBytes)
+    }
+
+    /// GETs `url`.
+    public static func get(_ url: String, headers: [String: String] = [:], connectTimeout: Double = 5,
+                           totalTimeout: Double = 10, maxBytes: Int = 1 << 20) throws -> HTTPResponse {
+        try perform(url, headers: headers, body: nil, connectTimeout: connectTimeout, totalTimeout: totalTimeout, maxBytes: maxBytes)
+    }
+
+    /// One request: a POST when there is a body, else a GET.
+    private static func perform(_ url: String, headers: [String: String], body: Data?, connectTimeout: Double,
+                                totalTimeout: Double, maxBytes: Int) throws -> HTTPResponse {
         _ = initialized
         guard let h = curl_easy_init() else { throw TransportError(code: -1, message: "curl_easy_init failed") }
         defer { curl_easy_cleanup(h) }
@@ -46,12 +58,14 @@ public enum HTTPClient {
         defer { curl_slist_free_all(list) }
 
         _ = qc_setopt_string(h, CURLOPT_URL, url)
-        _ = qc_setopt_long(h, CURLOPT_POST, 1)
         _ = qc_setopt_pointer(h, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
-        // The size first, then a copy of the bytes (curl keeps its own).
-        _ = qc_setopt_long(h, CURLOPT_POSTFIELDSIZE, body.count)
-        body.withUnsafeBytes { raw in
-            _ = qc_setopt_pointer(h, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+        if let body {
+            _ = qc_setopt_long(h, CURLOPT_POST, 1)
+            // The size first, then a copy of the bytes (curl keeps its own).
+            _ = qc_setopt_long(h, CURLOPT_POSTFIELDSIZE, body.count)
+            body.withUnsafeBytes { raw in
+                _ = qc_setopt_pointer(h, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+            }
         }
         _ = qc_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(connectTimeout * 1000)))
         _ = qc_setopt_long(h, CURLOPT_TIMEOUT_MS, max(1, Int(totalTimeout * 1000)))

@@ -38,7 +38,7 @@ public enum LLMPluginOptions {
     public static func specs(maxTokens: Int, stop: String? = nil) -> [OptionSpec] {
         [
             OptionSpec("baseURL", .string, default: nil, help: "OpenAI-compatible base URL, e.g. http://127.0.0.1:18080/v1 (default: $QUARRY_LLM_BASE_URL)"),
-            OptionSpec("model", .string, default: nil, help: "model name sent to the server (default: $QUARRY_LLM_MODEL)"),
+            OptionSpec("model", .string, default: nil, help: "model name sent to the server (default: $QUARRY_LLM_MODEL, else the one model the server lists)"),
             OptionSpec("apiKeyEnv", .string, default: nil, help: "name of the environment variable holding the API key (the key itself is never logged or cached)"),
             OptionSpec("endpoint", .string, default: .string("chat"), help: "chat (/chat/completions) or completions (/completions)"),
             OptionSpec("temperature", .double, default: .double(0), help: "sampling temperature"),
@@ -56,11 +56,11 @@ public enum LLMPluginOptions {
         guard let baseURL = o.string("baseURL") ?? env["QUARRY_LLM_BASE_URL"], !baseURL.isEmpty else {
             throw OptionError("\(plugin).baseURL is required (or set QUARRY_LLM_BASE_URL), e.g. --set \(plugin).baseURL=http://127.0.0.1:18080/v1")
         }
-        guard let model = o.string("model") ?? env["QUARRY_LLM_MODEL"], !model.isEmpty else {
-            throw OptionError("\(plugin).model is required (or set QUARRY_LLM_MODEL)")
-        }
+        let apiKeyEnv = o.string("apiKeyEnv")
+        var model = o.string("model") ?? env["QUARRY_LLM_MODEL"] ?? ""
+        if model.isEmpty { model = try servedModel(baseURL: baseURL, apiKeyEnv: apiKeyEnv, plugin: plugin) }
         var c = LLMConfig(baseURL: baseURL, model: model)
-        c.apiKeyEnv = o.string("apiKeyEnv")
+        c.apiKeyEnv = apiKeyEnv
         guard let endpoint = LLMConfig.Endpoint(rawValue: o.string("endpoint") ?? "chat") else {
             throw OptionError("\(plugin).endpoint must be chat or completions, got '\(o.string("endpoint") ?? "")'")
         }
@@ -77,6 +77,27 @@ public enum LLMPluginOptions {
         c.connectTimeout = min(10, c.totalTimeout)
         c.retries = max(0, o.int("retries") ?? 4)
         return c
+    }
+
+    /// The model a server serves when it serves exactly one (a local llama.cpp or vLLM server), so
+    /// that a base URL alone is enough there; otherwise an error naming the choices.
+    static func servedModel(baseURL: String, apiKeyEnv: String?, plugin: String) throws -> String {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        var headers: [String: String] = [:]
+        if let env = apiKeyEnv, let key = ProcessInfo.processInfo.environment[env] { headers["Authorization"] = "Bearer \(key)" }
+        let response: HTTPResponse
+        do {
+            response = try HTTPClient.get(base + "/models", headers: headers)
+        } catch {
+            throw OptionError("\(plugin).model is not set and \(base)/models cannot be read (\(error)); set \(plugin).model or QUARRY_LLM_MODEL")
+        }
+        let obj = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
+        let ids = (obj?["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+        guard response.status == 200, ids.count == 1 else {
+            let listed = ids.isEmpty ? "none listed" : ids.joined(separator: ", ")
+            throw OptionError("\(plugin).model is not set and \(base)/models does not name exactly one model (HTTP \(response.status); \(listed)); set \(plugin).model")
+        }
+        return ids[0]
     }
 
     static func stopSequences(_ text: String?, plugin: String) throws -> [String] {
