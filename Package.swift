@@ -33,6 +33,10 @@ let package = Package(
             dependencies: ["CCurl", "CSQLite", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Sources/QuarryLLM"
         ),
+        // The neural runtime: float32 tensors with products through OpenBLAS, safetensors checkpoints,
+        // tokenizers, BERT and T5 / Fusion-in-Decoder.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+        .target(name: "QuarryNeural", dependencies: ["COpenBLAS"], path: "Sources/QuarryNeural"),
         // zlib: transparent reading of .gz and plain files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
@@ -80,6 +84,11 @@ let package = Package(
             name: "QuarryCoreTests",
             dependencies: ["QuarryCore", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "QuarryCLI", "QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Tests/QuarryCoreTests"
+        ),
+        .testTarget(
+            name: "QuarryNeuralTests",
+            dependencies: ["QuarryNeural"],
+            path: "Tests/QuarryNeuralTests"
         ),
     ]
 )

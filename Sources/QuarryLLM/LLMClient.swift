@@ -74,11 +74,13 @@ public actor ConcurrencyLimiter {
 public final class LLMStats: @unchecked Sendable {
     private let lock = NSLock()
     private var counts = (cacheHits: 0, requests: 0, retries: 0, failures: 0)
+    private var hitSeconds = 0.0
 
     public init() {}
 
-    func add(cacheHit: Int = 0, request: Int = 0, retry: Int = 0, failure: Int = 0) {
+    func add(cacheHit: Int = 0, request: Int = 0, retry: Int = 0, failure: Int = 0, hitSeconds: Double = 0) {
         lock.lock(); defer { lock.unlock() }
+        self.hitSeconds += hitSeconds
         counts.cacheHits += cacheHit
         counts.requests += request
         counts.retries += retry
@@ -90,11 +92,20 @@ public final class LLMStats: @unchecked Sendable {
         return counts
     }
 
-    /// "LLM: 40 answered from the cache, 3 requests (1 retry), 0 failed", or nil when nothing was asked.
+    /// Mean time of a cache hit (key, lookup, decoding), in seconds.
+    public var meanHitSeconds: Double? {
+        lock.lock(); defer { lock.unlock() }
+        return counts.cacheHits > 0 ? hitSeconds / Double(counts.cacheHits) : nil
+    }
+
+    /// "LLM: 40 answered from the cache, 3 requests (1 retries), 0 failed; a cache hit took 21 µs",
+    /// or nil when nothing was asked.
     public var summary: String? {
         let c = snapshot
         guard c.cacheHits + c.requests + c.failures > 0 else { return nil }
-        return "LLM: \(c.cacheHits) answered from the cache, \(c.requests) requests (\(c.retries) retries), \(c.failures) failed"
+        var line = "LLM: \(c.cacheHits) answered from the cache, \(c.requests) requests (\(c.retries) retries), \(c.failures) failed"
+        if let t = meanHitSeconds { line += String(format: "; a cache hit took %.0f µs", t * 1e6) }
+        return line
     }
 }
 
@@ -134,10 +145,11 @@ public final class LLMClient: Sendable {
 
     /// The text the model writes for `prompt`: from the cache, or from the server (then cached).
     public func complete(_ prompt: String) async throws -> String {
+        let started = DispatchTime.now().uptimeNanoseconds
         let body = try requestBody(prompt)
         let key = config.url + "\n" + String(decoding: body, as: UTF8.self)
         if let cache, let hit = try cache.get(key) {
-            stats.add(cacheHit: 1)
+            stats.add(cacheHit: 1, hitSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
             return hit
         }
         if offline {
