@@ -151,6 +151,33 @@ final class LLMPluginTests: XCTestCase {
         XCTAssertEqual(try FaultServer.count("ok-expand"), 40)
     }
 
+    func testTwoProcessesShareOneCache() throws {
+        let cache = Self.dir + "/cache-shared"
+        func expand(_ out: String) throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: TestPaths.quarry)
+            p.arguments = ["expand", "--topics", Self.topics, "--expander", "cot", "--output", out, "--llm-cache", cache,
+                           "--set", "cot.baseURL=\(FaultServer.url("slowish-shared"))", "--set", "cot.model=m", "--llm-concurrency", "4"]
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        let a = try expand(Self.dir + "/shared-a.jsonl"), b = try expand(Self.dir + "/shared-b.jsonl")
+        a.waitUntilExit()
+        b.waitUntilExit()
+        XCTAssertEqual(a.terminationStatus, 0)
+        XCTAssertEqual(b.terminationStatus, 0)
+        XCTAssertEqual(try String(contentsOfFile: Self.dir + "/shared-a.jsonl", encoding: .utf8),
+                       try String(contentsOfFile: Self.dir + "/shared-b.jsonl", encoding: .utf8))
+        // Both wrote into one cache file, which holds each prompt once and answers a third run alone.
+        XCTAssertEqual(try ResponseCache(directory: cache).count, 40)
+        let before = try FaultServer.count("slowish-shared")
+        let c = try builtQuarry(["expand", "--topics", Self.topics, "--expander", "cot", "--output", Self.dir + "/shared-c.jsonl",
+                                 "--llm-cache", cache, "--offline", "--set", "cot.baseURL=\(FaultServer.url("slowish-shared"))", "--set", "cot.model=m"])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        XCTAssertEqual(try FaultServer.count("slowish-shared"), before)
+    }
+
     func testDamagedCacheIsAOneLineErrorAndStaysAsItWas() throws {
         let cache = Self.dir + "/cache-damaged"
         let junk = Data(repeating: 0x42, count: 4096)
