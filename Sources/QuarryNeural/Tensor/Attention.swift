@@ -1,0 +1,110 @@
+// Multi-head scaled dot-product attention over [tokens, heads·headDim] matrices. Each (batch, head) pair
+// multiplies strided views of Q, K and V in place (lda = the row width), so heads are never copied out.
+import Foundation
+
+/// A [rows, columns] matrix inside a buffer whose rows are `stride` floats apart (e.g. the query part
+/// of a fused QKV output).
+public struct MatrixView: @unchecked Sendable {
+    public let base: UnsafePointer<Float>
+    public let stride: Int
+    public init(base: UnsafePointer<Float>, stride: Int) {
+        self.base = base
+        self.stride = stride
+    }
+}
+
+public enum Attention {
+    /// softmax(scale · Q·Kᵀ + bias + mask) · V for every batch entry and head.
+    ///
+    /// - query: [batch·queryLength, heads·headDim]; key, value: [batch·keyLength, heads·headDim].
+    /// - keyMask: [batch, keyLength], 1 for real tokens and 0 for padding (padding gets no attention).
+    /// - positionBias: added to the scores, [heads, queryLength, keyLength] (shared by the batch) or
+    ///   [batch, heads, queryLength, keyLength] (T5's relative position bias).
+    /// - causal: query i sees keys j ≤ i + (keyLength − queryLength) (the decoder; also right with a key/value cache).
+    /// - Returns: [batch·queryLength, heads·headDim].
+    public static func multiHead(
+        query: Tensor, key: Tensor, value: Tensor, batch: Int, queryLength: Int, keyLength: Int,
+        heads: Int, headDim: Int, scale: Float, keyMask: Tensor? = nil, positionBias: Tensor? = nil, causal: Bool = false
+    ) -> Tensor {
+        let width = heads * headDim
+        precondition(query.count == batch * queryLength * width, "Attention: query \(query.shape) for batch \(batch) × \(queryLength) × \(width)")
+        precondition(key.count == batch * keyLength * width && value.count == key.count, "Attention: key \(key.shape) / value \(value.shape) for batch \(batch) × \(keyLength) × \(width)")
+        var out = Tensor(uninitialized: [batch * queryLength, width])
+        let o = out.mutablePointer()
+        withExtendedLifetime((query, key, value)) {
+            compute(query: MatrixView(base: query.pointer, stride: width), key: MatrixView(base: key.pointer, stride: width),
+                    value: MatrixView(base: value.pointer, stride: width), output: o, outputStride: width,
+                    batch: batch, queryLength: queryLength, keyLength: keyLength, heads: heads, headDim: headDim,
+                    scale: scale, keyMask: keyMask, positionBias: positionBias, causal: causal)
+        }
+        return out
+    }
+
+    /// The same on strided views; writes head h of row r at output + r·outputStride + h·headDim.
+    public static func compute(
+        query: MatrixView, key: MatrixView, value: MatrixView, output: UnsafeMutablePointer<Float>, outputStride: Int,
+        batch: Int, queryLength sq: Int, keyLength sk: Int, heads: Int, headDim d: Int,
+        scale: Float, keyMask: Tensor? = nil, positionBias: Tensor? = nil, causal: Bool = false
+    ) {
+        if let keyMask { precondition(keyMask.count == batch * sk, "Attention: key mask \(keyMask.shape) for batch \(batch) × \(sk)") }
+        var biasPerBatch = false
+        if let positionBias {
+            if positionBias.count == batch * heads * sq * sk && batch > 1 { biasPerBatch = true }
+            else { precondition(positionBias.count == heads * sq * sk, "Attention: position bias \(positionBias.shape) for \(heads) heads × \(sq) × \(sk)") }
+        }
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(sq * sk, 1))
+        defer { scores.deallocate() }
+        let shift = sk - sq
+        withExtendedLifetime((keyMask, positionBias)) {
+            for b in 0..<batch {
+                // Keys in use for this entry: with a right-padded mask, only the prefix up to the last real key
+                // (padding would get exactly zero weight anyway), which keeps padded batches cheap.
+                var kLen = sk
+                var holes = false
+                if let keyMask {
+                    let m = keyMask.pointer + b * sk
+                    while kLen > 0 && m[kLen - 1] == 0 { kLen -= 1 }
+                    for j in 0..<kLen where m[j] == 0 { holes = true; break }
+                }
+                for h in 0..<heads {
+                    let q = query.base + b * sq * query.stride + h * d
+                    let k = key.base + b * sk * key.stride + h * d
+                    let v = value.base + b * sk * value.stride + h * d
+                    let out = output + b * sq * outputStride + h * d
+                    if kLen == 0 {
+                        for i in 0..<sq { (out + i * outputStride).update(repeating: 0, count: d) }
+                        continue
+                    }
+                    // scores[sq × kLen] = scale · Q_bh · K_bhᵀ  (rows of scores are kLen apart)
+                    BLAS.gemm(transposeA: false, transposeB: true, m: sq, n: kLen, k: d, alpha: scale,
+                              a: q, lda: query.stride, b: k, ldb: key.stride, beta: 0, c: scores, ldc: kLen)
+                    if let positionBias {
+                        let pb = positionBias.pointer + ((biasPerBatch ? b * heads : 0) + h) * sq * sk
+                        for i in 0..<sq {
+                            let row = scores + i * kLen, brow = pb + i * sk
+                            for j in 0..<kLen { row[j] += brow[j] }
+                        }
+                    }
+                    if holes, let keyMask {
+                        let m = keyMask.pointer + b * sk
+                        for i in 0..<sq {
+                            let row = scores + i * kLen
+                            for j in 0..<kLen where m[j] == 0 { row[j] = -Float.infinity }
+                        }
+                    }
+                    if causal {
+                        for i in 0..<sq {
+                            let row = scores + i * kLen
+                            let first = max(0, i + shift + 1)
+                            if first < kLen { for j in first..<kLen { row[j] = -Float.infinity } }
+                        }
+                    }
+                    for i in 0..<sq { Tensor.softmax(scores + i * kLen, count: kLen) }
+                    // out_bh[sq × d] = P · V_bh
+                    BLAS.gemm(transposeA: false, transposeB: false, m: sq, n: d, k: kLen, alpha: 1,
+                              a: scores, lda: kLen, b: v, ldb: value.stride, beta: 0, c: out, ldc: outputStride)
+                }
+            }
+        }
+    }
+}
