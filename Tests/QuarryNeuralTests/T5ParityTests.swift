@@ -71,6 +71,16 @@ final class T5ParityTests: XCTestCase {
         }
     }
 
+    func testMinNewTokensHoldsBackTheEnd() throws {
+        let m = try model("tiny-t5-v1_1")
+        let enc = try m.encode(.init(ids: [[100, 200, 300, 1]]))
+        for beams in [1, 3] {
+            let out = try m.generate(enc, options: .init(maxNewTokens: 12, minNewTokens: 12, beams: beams)).first!.tokens
+            XCTAssertEqual(out.count, 13, "beams \(beams): \(out)")
+            XCTAssertFalse(out.dropFirst().contains(m.config.eosToken), "beams \(beams): \(out)")
+        }
+    }
+
     func testBadInputIsAnError() throws {
         let m = try model("tiny-t5-v1_1")
         XCTAssertThrowsError(try m.encode(.init(ids: [[]])))

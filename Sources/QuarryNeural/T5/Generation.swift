@@ -7,6 +7,8 @@ import Foundation
 public struct GenerationOptions: Sendable, Hashable {
     /// Most tokens generated after the start token.
     public var maxNewTokens: Int = 50
+    /// </s> is forbidden until this many tokens are out (benchmarks force a fixed length with it).
+    public var minNewTokens: Int = 0
     /// 1: greedy.
     public var beams: Int = 1
     /// α in score / length^α for finished beams.
@@ -14,8 +16,9 @@ public struct GenerationOptions: Sendable, Hashable {
     /// Stop an input as soon as `beams` hypotheses have finished.
     public var earlyStopping = false
 
-    public init(maxNewTokens: Int = 50, beams: Int = 1, lengthPenalty: Double = 1, earlyStopping: Bool = false) {
+    public init(maxNewTokens: Int = 50, minNewTokens: Int = 0, beams: Int = 1, lengthPenalty: Double = 1, earlyStopping: Bool = false) {
         self.maxNewTokens = maxNewTokens
+        self.minNewTokens = minNewTokens
         self.beams = beams
         self.lengthPenalty = lengthPenalty
         self.earlyStopping = earlyStopping
@@ -42,11 +45,11 @@ extension T5Model {
         let state = decoderState(encoder, maxLength: options.maxNewTokens)
         var sequences = (0..<encoder.batch).map { _ in [cfg.decoderStartToken] }
         var finished = [Bool](repeating: false, count: encoder.batch)
-        for _ in 0..<options.maxNewTokens {
+        for step in 0..<options.maxNewTokens {
             // Finished rows keep feeding padding, as transformers does; their output is not used.
             let logits = try decode(sequences.map { $0.last! }, state: state)
             for r in 0..<encoder.batch {
-                let next = finished[r] ? cfg.padToken : Self.argmax(logits, row: r)
+                let next = finished[r] ? cfg.padToken : Self.argmax(logits, row: r, excluding: step < options.minNewTokens ? cfg.eosToken : nil)
                 sequences[r].append(next)
                 if next == cfg.eosToken { finished[r] = true }
             }
@@ -59,12 +62,12 @@ extension T5Model {
         }
     }
 
-    static func argmax(_ logits: Tensor, row: Int) -> Int {
+    static func argmax(_ logits: Tensor, row: Int, excluding banned: Int? = nil) -> Int {
         let v = logits.columns
         return withExtendedLifetime(logits) {
             let p = logits.pointer + row * v
-            var best = 0
-            for j in 1..<v where p[j] > p[best] { best = j }
+            var best = banned == 0 ? 1 : 0
+            for j in 0..<v where j != banned && p[j] > p[best] { best = j }
             return best
         }
     }
@@ -121,7 +124,8 @@ extension T5Model {
                     candidates.reserveCapacity(2 * k * k)
                     for b in 0..<k {
                         let row = e * k + b
-                        let scores = Self.logSoftmax(p + row * vocab, count: vocab)
+                        var scores = Self.logSoftmax(p + row * vocab, count: vocab)
+                        if length - 1 < options.minNewTokens { scores[cfg.eosToken] = -.infinity }
                         for (token, s) in Self.top(scores, 2 * k) { candidates.append((s + beamScores[row], b, token)) }
                     }
                     candidates.sort { $0.score != $1.score ? $0.score > $1.score : ($0.beam, $0.token) < ($1.beam, $1.token) }
