@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "QuarryCLI",
             dependencies: [
-                "QuarryCore", "QuarryLLM", "RM3", "Precomputed", "LLMCoT", "Query2Doc",
+                "QuarryCore", "QuarryLLM", "QuarryNeural", "RM3", "Precomputed", "LLMCoT", "Query2Doc",
                 .product(name: "QuarryAPI", package: "QuarryAPI"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -74,6 +74,7 @@ struct QuarryCommand: AsyncParsableCommand {
         """,
         version: Quarry.version,
         subcommands: [IndexCommand.self, SearchCommand.self, RunCommand.self, ExpandCommand.self, EvalCommand.self, ExperimentCommand.self,
-                      PluginsCommand.self, DocCommand.self, StatsCommand.self, AnalyzeCommand.self, RegressCommand.self]
+                      PluginsCommand.self, DocCommand.self, StatsCommand.self, AnalyzeCommand.self, RegressCommand.self,
+                      EmbedCommand.self, GenerateCommand.self, BenchCommand.self]
     )
 }
