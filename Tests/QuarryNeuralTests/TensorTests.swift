@@ -168,6 +168,21 @@ final class TensorTests: XCTestCase {
         }
     }
 
+    func testAttentionSkipsPaddedQueryRows() {
+        var rng = TestRandom(seed: 5)
+        let (batch, s, heads, d) = (2, 4, 2, 3)
+        let q = rng.tensor([batch * s, heads * d]), k = rng.tensor([batch * s, heads * d]), v = rng.tensor([batch * s, heads * d])
+        let mask = Tensor(shape: [batch, s], [1, 1, 0, 0, 1, 1, 1, 1])
+        let full = Attention.multiHead(query: q, key: k, value: v, batch: batch, queryLength: s, keyLength: s, heads: heads, headDim: d, scale: 1, keyMask: mask)
+        var skipped = Tensor(uninitialized: [batch * s, heads * d])
+        let o = skipped.mutablePointer()
+        Attention.compute(query: MatrixView(base: q.pointer, stride: heads * d), key: MatrixView(base: k.pointer, stride: heads * d),
+                          value: MatrixView(base: v.pointer, stride: heads * d), output: o, outputStride: heads * d, batch: batch,
+                          queryLength: s, keyLength: s, heads: heads, headDim: d, scale: 1, keyMask: mask, queryLengths: [2, 4])
+        for r in [0, 1, 4, 5, 6, 7] { XCTAssertEqual(skipped.slice(r).scalars, full.slice(r).scalars) }
+        for r in [2, 3] { XCTAssertEqual(skipped.slice(r).scalars, [Float](repeating: 0, count: heads * d)) }
+    }
+
     func testParallelRowsCoverEveryRow() {
         let before = NeuralRuntime.threads
         NeuralRuntime.setThreads(2)

@@ -41,11 +41,13 @@ public enum Attention {
     }
 
     /// The same on strided views; writes head h of row r at output + r·outputStride + h·headDim.
+    /// With `queryLengths`, query rows at or past an entry's length (padding) are not computed: they are zeros.
     public static func compute(
         query: MatrixView, key: MatrixView, value: MatrixView, output: UnsafeMutablePointer<Float>, outputStride: Int,
         batch: Int, queryLength sq: Int, keyLength sk: Int, heads: Int, headDim d: Int,
-        scale: Float, keyMask: Tensor? = nil, positionBias: Tensor? = nil, causal: Bool = false
+        scale: Float, keyMask: Tensor? = nil, positionBias: Tensor? = nil, causal: Bool = false, queryLengths: [Int]? = nil
     ) {
+        if let queryLengths { precondition(queryLengths.count == batch, "Attention: \(queryLengths.count) query lengths for batch \(batch)") }
         if let keyMask { precondition(keyMask.count == batch * sk, "Attention: key mask \(keyMask.shape) for batch \(batch) × \(sk)") }
         var biasPerBatch = false
         if let positionBias {
@@ -66,42 +68,41 @@ public enum Attention {
                     while kLen > 0 && m[kLen - 1] == 0 { kLen -= 1 }
                     for j in 0..<kLen where m[j] == 0 { holes = true; break }
                 }
+                let qLen = min(sq, queryLengths?[b] ?? sq)
                 for h in 0..<heads {
                     let q = query.base + b * sq * query.stride + h * d
                     let k = key.base + b * sk * key.stride + h * d
                     let v = value.base + b * sk * value.stride + h * d
                     let out = output + b * sq * outputStride + h * d
-                    if kLen == 0 {
-                        for i in 0..<sq { (out + i * outputStride).update(repeating: 0, count: d) }
-                        continue
-                    }
-                    // scores[sq × kLen] = scale · Q_bh · K_bhᵀ  (rows of scores are kLen apart)
-                    BLAS.gemm(transposeA: false, transposeB: true, m: sq, n: kLen, k: d, alpha: scale,
+                    for i in (kLen == 0 ? 0 : qLen)..<sq { (out + i * outputStride).update(repeating: 0, count: d) }
+                    if kLen == 0 || qLen == 0 { continue }
+                    // scores[qLen × kLen] = scale · Q_bh · K_bhᵀ  (rows of scores are kLen apart)
+                    BLAS.gemm(transposeA: false, transposeB: true, m: qLen, n: kLen, k: d, alpha: scale,
                               a: q, lda: query.stride, b: k, ldb: key.stride, beta: 0, c: scores, ldc: kLen)
                     if let positionBias {
                         let pb = positionBias.pointer + ((biasPerBatch ? b * heads : 0) + h) * sq * sk
-                        for i in 0..<sq {
+                        for i in 0..<qLen {
                             let row = scores + i * kLen, brow = pb + i * sk
                             for j in 0..<kLen { row[j] += brow[j] }
                         }
                     }
                     if holes, let keyMask {
                         let m = keyMask.pointer + b * sk
-                        for i in 0..<sq {
+                        for i in 0..<qLen {
                             let row = scores + i * kLen
                             for j in 0..<kLen where m[j] == 0 { row[j] = -Float.infinity }
                         }
                     }
                     if causal {
-                        for i in 0..<sq {
+                        for i in 0..<qLen {
                             let row = scores + i * kLen
                             let first = max(0, i + shift + 1)
                             if first < kLen { for j in first..<kLen { row[j] = -Float.infinity } }
                         }
                     }
-                    for i in 0..<sq { Tensor.softmax(scores + i * kLen, count: kLen) }
-                    // out_bh[sq × d] = P · V_bh
-                    BLAS.gemm(transposeA: false, transposeB: false, m: sq, n: d, k: kLen, alpha: 1,
+                    for i in 0..<qLen { Tensor.softmax(scores + i * kLen, count: kLen) }
+                    // out_bh[qLen × d] = P · V_bh
+                    BLAS.gemm(transposeA: false, transposeB: false, m: qLen, n: d, k: kLen, alpha: 1,
                               a: scores, lda: kLen, b: v, ldb: value.stride, beta: 0, c: out, ldc: outputStride)
                 }
             }

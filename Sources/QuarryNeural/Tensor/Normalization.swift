@@ -20,17 +20,22 @@ extension Tensor {
         return t
     }
 
+    /// Softmax of one row in place. `while` loops: this is the hottest elementwise loop (attention), and
+    /// they stay fast in unoptimised (debug/test) builds too.
     @inline(__always) static func softmax(_ row: UnsafeMutablePointer<Float>, count n: Int) {
         var m = -Float.infinity
-        for j in 0..<n { m = Swift.max(m, row[j]) }
+        var j = 0
+        while j < n { m = Swift.max(m, row[j]); j &+= 1 }
         if m == -Float.infinity {
-            for j in 0..<n { row[j] = 0 }
+            row.update(repeating: 0, count: n)
             return
         }
         var s: Float = 0
-        for j in 0..<n { let e = expf(row[j] - m); row[j] = e; s += e }
+        j = 0
+        while j < n { let e = expf(row[j] - m); row[j] = e; s += e; j &+= 1 }
         let inv = 1 / s
-        for j in 0..<n { row[j] *= inv }
+        j = 0
+        while j < n { row[j] *= inv; j &+= 1 }
     }
 
     /// Layer normalisation over the last axis: (x − mean) / √(var + eps) · weight + bias (biased variance).
