@@ -4,8 +4,8 @@
 Rows:
   - all-MiniLM-L6-v2 sentence embeddings per second at batch 1 and 32, sequence 128 and 256 (Quarry:
     `quarry embed`; PyTorch: sentence-transformers), and each process's peak memory;
-  - a flan-t5-base-shaped Fusion-in-Decoder pass with random weights: encoding 10 and 50 passages × 300
-    tokens, then 50 greedy decoding steps over all of them (Quarry: `quarry generate --timings`;
+  - a flan-t5-base-shaped Fusion-in-Decoder pass with random weights: encoding 10 and 50 SciFact abstracts
+    (cut at 300 tokens of the test vocabulary), then 50 greedy decoding steps over all of them (Quarry: `quarry generate --timings`;
     PyTorch: transformers), with the encoder's share of the machine's measured sgemm peak
     (`quarry bench sgemm` at the encoder's product shapes).
 Each figure is the median of REPEATS runs after one untimed warm-up. Writes a Markdown table on stdout.
@@ -78,19 +78,23 @@ def worker_torch_minilm(a):
 
 def worker_torch_fid(a):
     import torch
-    from transformers import T5ForConditionalGeneration
+    from transformers import T5ForConditionalGeneration, T5TokenizerFast
     from transformers.modeling_outputs import BaseModelOutput
     torch.set_num_threads(a.threads)
     model = T5ForConditionalGeneration.from_pretrained(a.model).eval()
-    g = torch.Generator().manual_seed(0)
-    ids = torch.randint(3, 3000, (a.passages, 300), generator=g)
+    tok = T5TokenizerFast.from_pretrained(a.model)
+    query = open(a.input, encoding="utf-8").read().splitlines()[0]
+    passages = json.loads(open(a.passages_file, encoding="utf-8").readline())
+    texts = [f"question: {query} context: {p}" for p in passages]
     with torch.inference_mode():
-        model.encoder(input_ids=ids[:2])  # warm-up
+        model.encoder(**tok(texts[:2], max_length=300, truncation=True, padding=True, return_tensors="pt"))  # warm-up
         t0 = time.perf_counter()
-        states = model.encoder(input_ids=ids).last_hidden_state
+        enc = tok(texts, max_length=300, truncation=True, padding=True, return_tensors="pt")
+        states = model.encoder(**enc).last_hidden_state
         t1 = time.perf_counter()
         fused = BaseModelOutput(last_hidden_state=states.reshape(1, -1, states.shape[-1]))
-        model.generate(encoder_outputs=fused, max_new_tokens=50, min_new_tokens=50, do_sample=False, num_beams=1)
+        model.generate(encoder_outputs=fused, attention_mask=enc.attention_mask.reshape(1, -1),
+                       max_new_tokens=50, min_new_tokens=50, do_sample=False, num_beams=1)
         t2 = time.perf_counter()
     print(json.dumps({"timings": {"encode": t1 - t0, "decode": t2 - t1, "steps": 50}}), file=sys.stderr)
 
@@ -137,7 +141,7 @@ def main():
     ap.add_argument("--input")
     ap.add_argument("--batch", type=int)
     ap.add_argument("--seq", type=int)
-    ap.add_argument("--passages", type=int)
+    ap.add_argument("--passages-file")
     a = ap.parse_args()
     if a.worker == "torch-minilm":
         return worker_torch_minilm(a)
@@ -177,7 +181,7 @@ def main():
                                        str(batch), "--max-tokens", str(seq), "--threads", T, "--timings"], key=True)
             _, t_rss, t_t = median_of(me + ["--worker", "torch-minilm", "--model", model, "--input", path,
                                             "--batch", str(batch), "--seq", str(seq)], key=True)
-            qs = n / statistics.median(t["model"] for t in q_t)
+            qs = n / statistics.median(t["model"] + t["tokenize"] for t in q_t)  # sentence-transformers times both
             ts = n / statistics.median(t["model"] for t in t_t)
             rows.append((f"MiniLM embeddings/s, batch {batch}, {seq} tokens", f"{qs:.1f}", f"{ts:.1f}", f"{qs / ts:.2f}×",
                          f"{q_rss:.0f} / {t_rss:.0f} MB"))
@@ -186,19 +190,28 @@ def main():
     t5 = os.path.join(a.work, "t5-base-random")
     make_t5_base(t5)
     layers, d, inner, ff = 12, 768, 768, 2048
+    long_texts = texts(50)
+    query_file = os.path.join(a.work, "fid-query.txt")
+    with open(query_file, "w", encoding="utf-8") as f:
+        f.write("what causes the immune response to a vaccine\n")
     for passages in (10, 50):
-        _, q_rss, q_t = median_of([q, "generate", "--model", t5, "--random-passages", str(passages), "--source-tokens", "300",
-                                   "--max-new-tokens", "50", "--min-new-tokens", "50", "--threads", T, "--timings"], key=True)
-        _, t_rss, t_t = median_of(me + ["--worker", "torch-fid", "--model", t5, "--passages", str(passages)], key=True)
-        qe = statistics.median(t["encode"] for t in q_t)
+        ctx = os.path.join(a.work, f"fid-{passages}.jsonl")
+        with open(ctx, "w", encoding="utf-8") as f:
+            f.write(json.dumps(long_texts[:passages]) + "\n")
+        _, q_rss, q_t = median_of([q, "generate", "--model", t5, "--input", query_file, "--passages", ctx, "--max-source-tokens", "300",
+                                   "--max-new-tokens", "50", "--min-new-tokens", "50", "--threads", T, "--output", "/dev/null",
+                                   "--timings"], key=True)
+        _, t_rss, t_t = median_of(me + ["--worker", "torch-fid", "--model", t5, "--input", query_file, "--passages-file", ctx], key=True)
+        qe = statistics.median(t["encode"] + t["tokenize"] for t in q_t)
         te = statistics.median(t["encode"] for t in t_t)
         qd = statistics.median(t["decode"] for t in q_t)
         td = statistics.median(t["decode"] for t in t_t)
-        tokens = passages * 300
-        # Dense products of the encoder (q, k, v, o, wi_0, wi_1, wo) plus attention's two products, ×2 flops per multiply-add.
-        flops = 2 * layers * (tokens * (4 * d * inner + 3 * d * ff) + 2 * passages * 300 * 300 * inner)
-        rows.append((f"FiD encoder, {passages} passages × 300 tokens (s)", f"{qe:.2f}", f"{te:.2f}", f"{te / qe:.2f}×",
-                     f"{q_rss:.0f} / {t_rss:.0f} MB; Quarry at {flops / qe / 1e9:.0f} GFLOP/s = {flops / qe / 1e9 / peak:.0%} of sgemm peak {peak:.0f}"))
+        tokens = statistics.median(t["sourceTokens"] for t in q_t)
+        length = tokens / passages
+        # Dense products of the encoder (q, k, v, o, wi_0, wi_1, wo) plus attention's two, 2 flops per multiply-add.
+        flops = 2 * layers * (tokens * (4 * d * inner + 3 * d * ff) + 2 * passages * length * length * inner)
+        rows.append((f"FiD encoder (tokenize + encode), {passages} passages × {length:.0f} tokens (s)", f"{qe:.2f}", f"{te:.2f}", f"{te / qe:.2f}×",
+                     f"{q_rss:.0f} / {t_rss:.0f} MB; Quarry at {flops / qe / 1e9:.0f} GFLOP/s = {flops / qe / 1e9 / peak:.0%} of the sgemm peak ({peak:.0f})"))
         rows.append((f"FiD decoding, 50 steps over {passages} passages (tokens/s)", f"{50 / qd:.1f}", f"{50 / td:.1f}",
                      f"{td / qd:.2f}×", ""))
 
