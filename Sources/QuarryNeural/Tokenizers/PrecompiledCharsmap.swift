@@ -108,8 +108,33 @@ public struct PrecompiledCharsmap: Sendable {
         out.reserveCapacity(text.utf8.count + 8)
         let utf8 = Array(text.utf8)
         utf8.withUnsafeBufferPointer { buf in
+            var i = 0
+            while i < buf.count {
+                // An ASCII character followed by ASCII (or the end) is a grapheme of its own (CR LF aside).
+                let b = buf[i]
+                if b < 0x80 && b != 0x0D && (i + 1 == buf.count || buf[i + 1] < 0x80) {
+                    var value = -1
+                    prefixes(buf, i, i + 1) { _, v in value = v; return false }
+                    if value >= 0 { appendReplacement(value, to: &out) } else { out.append(b) }
+                    i += 1
+                    continue
+                }
+                // Otherwise segment the stretch up to the next certain boundary (between two ASCII
+                // characters other than CR LF) into grapheme clusters.
+                var j = i + 1
+                while j < buf.count && !(buf[j - 1] < 0x80 && buf[j] < 0x80 && buf[j - 1] != 0x0D) { j += 1 }
+                normalizeClusters(buf, i, j, &out)
+                i = j
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func normalizeClusters(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ out: inout [UInt8]) {
+        let text = String(decoding: UnsafeBufferPointer(rebasing: buf[from..<to]), as: UTF8.self)
+        do {
             // Grapheme boundaries as byte offsets: walk Characters by index, not by String copies.
-            var byteStart = 0
+            var byteStart = from
             var idx = text.startIndex
             while idx < text.endIndex {
                 let next = text.index(after: idx)
@@ -145,6 +170,5 @@ public struct PrecompiledCharsmap: Sendable {
                 idx = next
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

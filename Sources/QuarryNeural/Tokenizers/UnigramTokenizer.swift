@@ -248,9 +248,11 @@ public struct UnigramTokenizer: SubwordTokenizer {
         case .sentencePiece(let charsmap, let dummy, let removeExtra, let escape):
             let normalized = Self.sentencePieceNormalize(Array(text.utf8), charsmap: charsmap, addDummyPrefix: dummy,
                                                          removeExtraWhitespaces: removeExtra, escapeWhitespaces: escape)
-            viterbi(normalized, 0, normalized.count, single: true, into: &ids)
+            var lattice = Lattice()
+            viterbi(normalized, 0, normalized.count, single: true, into: &ids, &lattice)
         case .huggingFace(let normalizers, let pre, _, _):
             let bytes = Array(text.utf8)
+            var lattice = Lattice()
             for segment in added.split(bytes) {
                 switch segment {
                 case .token(let id):
@@ -259,7 +261,7 @@ public struct UnigramTokenizer: SubwordTokenizer {
                     var s = String(decoding: bytes[range], as: UTF8.self)
                     for n in normalizers { s = Self.apply(n, s) }
                     for word in Self.preTokenize(Array(s.utf8), pre, atStart: range.lowerBound == 0) {
-                        viterbi(word, 0, word.count, single: false, into: &ids)
+                        viterbi(word, 0, word.count, single: false, into: &ids, &lattice)
                     }
                 }
             }
@@ -393,63 +395,89 @@ public struct UnigramTokenizer: SubwordTokenizer {
 
     /// Best segmentation of bytes[from..<to] (Viterbi over the unigram lattice), appended to ids; runs of
     /// unknown characters become one unknown id.
-    private func viterbi(_ bytes: [UInt8], _ from: Int, _ to: Int, single: Bool, into ids: inout [Int]) {
+    /// Lattice buffers reused across the words of one text.
+    struct Lattice {
+        var bestF: [Float] = []
+        var bestD: [Double] = []
+        var startsAt: [Int] = []
+        var bestId: [Int] = []
+        var path: [Int] = []
+    }
+
+    private func viterbi(_ bytes: [UInt8], _ from: Int, _ to: Int, single: Bool, into ids: inout [Int], _ lattice: inout Lattice) {
+        // The score buffer is moved out of the lattice for the call (no copy: its storage is swapped).
         if single {
-            viterbi(bytes, from, to, scores: scoresF, unkScore: Float(unkScore), into: &ids)
+            var best: [Float] = []
+            swap(&best, &lattice.bestF)
+            viterbi(bytes, from, to, scores: scoresF, unkScore: Float(unkScore), best: &best, into: &ids, &lattice)
+            swap(&best, &lattice.bestF)
         } else {
-            viterbi(bytes, from, to, scores: scores, unkScore: unkScore, into: &ids)
+            var best: [Double] = []
+            swap(&best, &lattice.bestD)
+            viterbi(bytes, from, to, scores: scores, unkScore: unkScore, best: &best, into: &ids, &lattice)
+            swap(&best, &lattice.bestD)
         }
     }
 
-    private func viterbi<S: BinaryFloatingPoint>(_ bytes: [UInt8], _ from: Int, _ to: Int, scores: [S], unkScore: S, into ids: inout [Int]) {
+    private func viterbi<S: BinaryFloatingPoint>(_ bytes: [UInt8], _ from: Int, _ to: Int, scores: [S], unkScore: S,
+                                                 best: inout [S], into ids: inout [Int], _ lattice: inout Lattice) {
         let n = to - from
         guard n > 0 else { return }
-        var best = [S](repeating: 0, count: n + 1)
-        var startsAt = [Int](repeating: -1, count: n + 1)
-        var bestId = [Int](repeating: -1, count: n + 1)
+        best.removeAll(keepingCapacity: true)
+        best.append(contentsOf: repeatElement(0, count: n + 1))
+        lattice.startsAt.removeAll(keepingCapacity: true)
+        lattice.startsAt.append(contentsOf: repeatElement(-1, count: n + 1))
+        lattice.bestId.removeAll(keepingCapacity: true)
+        lattice.bestId.append(contentsOf: repeatElement(-1, count: n + 1))
         bytes.withUnsafeBufferPointer { buf in
-            var pos = 0
-            while pos < n {
-                let base = best[pos]
-                let charLen = min(utf8Length(buf[from + pos]), n - pos)
-                var hasSingle = false
-                var node = ByteTrie.root
-                var i = pos
-                while i < n {
-                    node = trie.child(node, buf[from + i])
-                    if node < 0 { break }
-                    i += 1
-                    let id = trie.value(node)
-                    if id >= 0 {
-                        let cand = scores[id] + base
-                        if startsAt[i] < 0 || cand > best[i] {
-                            best[i] = cand
-                            startsAt[i] = pos
-                            bestId[i] = id
+            best.withUnsafeMutableBufferPointer { best in
+                lattice.startsAt.withUnsafeMutableBufferPointer { startsAt in
+                    lattice.bestId.withUnsafeMutableBufferPointer { bestId in
+                        var pos = 0
+                        while pos < n {
+                            let base = best[pos]
+                            let charLen = min(utf8Length(buf[from + pos]), n - pos)
+                            var hasSingle = false
+                            var node = ByteTrie.root
+                            var i = pos
+                            while i < n {
+                                node = trie.child(node, buf[from + i])
+                                if node < 0 { break }
+                                i += 1
+                                let id = trie.value(node)
+                                if id >= 0 {
+                                    let cand = scores[id] + base
+                                    if startsAt[i] < 0 || cand > best[i] {
+                                        best[i] = cand
+                                        startsAt[i] = pos
+                                        bestId[i] = id
+                                    }
+                                    if i - pos == charLen { hasSingle = true }
+                                }
+                            }
+                            if !hasSingle {
+                                let end = pos + charLen
+                                let cand = unkScore + base
+                                if startsAt[end] < 0 || cand > best[end] {
+                                    best[end] = cand
+                                    startsAt[end] = pos
+                                    bestId[end] = unkId
+                                }
+                            }
+                            pos += charLen
                         }
-                        if i - pos == charLen { hasSingle = true }
                     }
                 }
-                if !hasSingle {
-                    let end = pos + charLen
-                    let cand = unkScore + base
-                    if startsAt[end] < 0 || cand > best[end] {
-                        best[end] = cand
-                        startsAt[end] = pos
-                        bestId[end] = unkId
-                    }
-                }
-                pos += charLen
             }
         }
-        var path: [Int] = []
+        lattice.path.removeAll(keepingCapacity: true)
         var end = n
         while end > 0 {
-            let id = bestId[end]
-            if !(id == unkId && path.last == unkId) { path.append(id) }
-            end = startsAt[end]
+            let id = lattice.bestId[end]
+            if !(id == unkId && lattice.path.last == unkId) { lattice.path.append(id) }
+            end = lattice.startsAt[end]
         }
-        ids.append(contentsOf: path.reversed())
+        ids.append(contentsOf: lattice.path.reversed())
     }
 
     // MARK: - Decoding
