@@ -36,7 +36,9 @@ let package = Package(
         // The neural runtime: float32 tensors with products through OpenBLAS, safetensors checkpoints,
         // tokenizers, BERT and T5 / Fusion-in-Decoder.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
-        .target(name: "QuarryNeural", dependencies: ["COpenBLAS"], path: "Sources/QuarryNeural"),
+        // Optimised even in debug builds: its loops are the hot path of every neural test and command.
+        .target(name: "QuarryNeural", dependencies: ["COpenBLAS"], path: "Sources/QuarryNeural",
+                swiftSettings: [.unsafeFlags(["-O"])]),
         // zlib: transparent reading of .gz and plain files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
