@@ -1,5 +1,5 @@
 // A persistent cache of LLM responses in SQLite, shared by all LLM plugins and by concurrent quarry
-// processes (WAL journal, busy timeout). Keyed by a hash of the endpoint and the full request body —
+// processes (WAL journal, busy timeout). Keyed by the endpoint and the full request body —
 // model, prompt and every generation parameter; the API key is never part of it.
 import CSQLite
 import Foundation
@@ -8,6 +8,8 @@ public final class ResponseCache: @unchecked Sendable {
     public let path: String
     private var db: OpaquePointer?
     private let lock = NSLock()
+    /// The lookup statement, prepared once: a hit is then one B-tree probe, not a parse.
+    private var lookup: OpaquePointer?
 
     /// Opens (or creates) the cache file `llm-cache.sqlite` in `directory`.
     public init(directory: String) throws {
@@ -28,7 +30,10 @@ public final class ResponseCache: @unchecked Sendable {
         }
     }
 
-    deinit { sqlite3_close(db) }
+    deinit {
+        sqlite3_finalize(lookup)
+        sqlite3_close(db)
+    }
 
     private func exec(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>? = nil
@@ -42,14 +47,16 @@ public final class ResponseCache: @unchecked Sendable {
     /// The cached response for `key`, or nil.
     public func get(_ key: String) throws -> String? {
         lock.lock(); defer { lock.unlock() }
-        var stmt: OpaquePointer?
-        guard sqlite3_prepare_v2(db, "SELECT response FROM responses WHERE key = ?", -1, &stmt, nil) == SQLITE_OK else {
+        if lookup == nil, sqlite3_prepare_v2(db, "SELECT response FROM responses WHERE key = ?", -1, &lookup, nil) != SQLITE_OK {
             throw LLMError.cache("\(path): \(String(cString: sqlite3_errmsg(db)))")
         }
-        defer { sqlite3_finalize(stmt) }
-        sqlite3_bind_text(stmt, 1, key, -1, qs_transient())
-        switch sqlite3_step(stmt) {
-        case SQLITE_ROW: return String(cString: sqlite3_column_text(stmt, 0))
+        defer {
+            sqlite3_reset(lookup)
+            sqlite3_clear_bindings(lookup)
+        }
+        sqlite3_bind_text(lookup, 1, key, -1, qs_transient())
+        switch sqlite3_step(lookup) {
+        case SQLITE_ROW: return String(cString: sqlite3_column_text(lookup, 0))
         case SQLITE_DONE: return nil
         default: throw LLMError.cache("\(path): \(String(cString: sqlite3_errmsg(db)))")
         }

@@ -130,4 +130,27 @@ final class LLMClientTests: XCTestCase {
         }
         XCTAssertEqual((try stats()["maxInFlight"] as! [String: Int])["slowish"], 2)
     }
+
+    /// The hand-written request body is what JSONSerialization writes, so cache keys do not change.
+    func testRequestBodyIsJSONSerializationsCanonicalForm() throws {
+        let prompts = ["plain", "quote \" backslash \\ slash / </s>", "lines\nand\ttabs\r\u{8}\u{c}\u{1}\u{1f}\u{7f}", "é 東京 🐝 \u{2028}", ""]
+        for endpoint in [LLMConfig.Endpoint.chat, .completions] {
+            for (temperature, seed, stop) in [(0.0, 0 as Int?, [String]()), (0.7, nil, ["\nQuery:"]), (1.0, 42, ["a", "\"b\""]), (0.123456789, -3, [])] {
+                var c = config("ok", endpoint)
+                c.temperature = temperature
+                c.seed = seed
+                c.stop = stop
+                c.maxTokens = 77
+                let client = try LLMClient(config: c, cache: nil, limiter: ConcurrencyLimiter(limit: 1))
+                for p in prompts {
+                    var body: [String: Any] = ["model": c.model, "temperature": temperature, "max_tokens": 77]
+                    if endpoint == .chat { body["messages"] = [["role": "user", "content": p]] } else { body["prompt"] = p }
+                    if let seed { body["seed"] = seed }
+                    if !stop.isEmpty { body["stop"] = stop }
+                    let expected = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
+                    XCTAssertEqual(String(decoding: try client.requestBody(p), as: UTF8.self), String(decoding: expected, as: UTF8.self))
+                }
+            }
+        }
+    }
 }

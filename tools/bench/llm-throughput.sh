@@ -51,14 +51,15 @@ PY
 done
 tools/llm-server.sh stop >/dev/null 2>&1
 
-# Cache hits: the same job again, offline, from the cache the last level filled. Repeated 5 times;
+# Cache hits: the same job again, offline (the server is gone), from the cache the last level filled
+# (same URL: it is part of the key). Repeated 5 times;
 # the median, over the whole process (start-up, reading topics, writing the file) and per query.
 last="${LEVELS:-1 2 4 8}"; last="${last##* }"
 times=()
 hit=""
 for i in 1 2 3 4 5; do
-  times+=("$(seconds "$QUARRY" expand --topics "$QUERIES" --expander cot --output "$WORK/hit.jsonl" --set cot.baseURL=http://127.0.0.1:9/v1 \
-        --set cot.model="$MODEL" --set cot.maxTokens="$TOKENS" --offline --llm-cache "$WORK/cache-$last")")
+  times+=("$(seconds "$QUARRY" expand --topics "$QUERIES" --expander cot --output "$WORK/hit.jsonl" --set cot.baseURL="$URL" \
+        --set cot.model="$MODEL" --set cot.maxTokens="$TOKENS" --offline --llm-concurrency 1 --llm-cache "$WORK/cache-$last")")
   hit+="$(grep -o 'a cache hit took [0-9]* µs' "$WORK/last.err" | grep -o '[0-9]*') "
 done
 python3 - "$N" "$hit" "${times[@]}" <<'PY'
