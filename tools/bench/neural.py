@@ -173,7 +173,7 @@ def main():
     model = minilm_dir()
     for seq in (128, 256):
         for batch in (1, 32):
-            n = 64 if batch == 1 else 256
+            n = 32 if batch == 1 else 128
             path = os.path.join(a.work, f"minilm-{n}.txt")
             with open(path, "w", encoding="utf-8") as f:
                 f.write("\n".join(texts(n)) + "\n")
