@@ -89,3 +89,20 @@ final class T5ParityTests: XCTestCase {
         XCTAssertThrowsError(try T5Model(directory: NeuralTestPaths.fixture("t5/no-such-model"))) { XCTAssertTrue("\($0)".contains("no-such-model"), "\($0)") }
     }
 }
+
+extension T5ParityTests {
+    /// A T5 directory with only spiece.model (no tokenizer.json) decodes its sentinel ids, as T5Tokenizer does.
+    func testSpieceOnlyDirectoryHasT5Sentinels() throws {
+        let dir = NSTemporaryDirectory() + "quarry-spiece-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for f in ["spiece.model"] { try FileManager.default.copyItem(atPath: NeuralTestPaths.fixture("t5-spm/\(f)"), toPath: dir + "/" + f) }
+        try FileManager.default.copyItem(atPath: NeuralTestPaths.fixture("t5/tiny-t5-v1_1/config.json"), toPath: dir + "/config.json")
+        let spiece = try UnigramTokenizer(directory: dir)
+        let json = try UnigramTokenizer(directory: NeuralTestPaths.fixture("t5-spm"))
+        XCTAssertEqual(spiece.vocabularySize, json.vocabularySize)
+        XCTAssertEqual(spiece.token(forId: json.vocabularySize - 1), "<extra_id_0>")
+        XCTAssertEqual(spiece.encode("how do glaciers move").ids, json.encode("how do glaciers move").ids)
+    }
+}

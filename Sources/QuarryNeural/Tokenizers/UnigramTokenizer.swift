@@ -84,8 +84,21 @@ public struct UnigramTokenizer: SubwordTokenizer {
         if FileManager.default.fileExists(atPath: json) {
             try self.init(tokenizerJSON: json)
         } else {
-            try self.init(sentencePieceModel: (directory as NSString).appendingPathComponent("spiece.model"))
+            try self.init(sentencePieceModel: (directory as NSString).appendingPathComponent("spiece.model"),
+                          extraIds: Self.extraIds(directory))
         }
+    }
+
+    /// T5's sentinel count for a directory with only spiece.model: tokenizer_config.json's `extra_ids`,
+    /// else 100 (T5Tokenizer's default) when config.json is a T5's, else none.
+    static func extraIds(_ directory: String) -> Int {
+        func object(_ name: String) -> [String: Any]? {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        }
+        if let n = object("tokenizer_config.json")?["extra_ids"] as? Int { return max(0, n) }
+        return object("config.json")?["model_type"] as? String == "t5" ? 100 : 0
     }
 
     /// From a raw SentencePiece model, with T5's conventions: "</s>" (the model's eos id) after each
