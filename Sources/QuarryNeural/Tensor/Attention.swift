@@ -54,22 +54,37 @@ public enum Attention {
             if positionBias.count == batch * heads * sq * sk && batch > 1 { biasPerBatch = true }
             else { precondition(positionBias.count == heads * sq * sk, "Attention: position bias \(positionBias.shape) for \(heads) heads × \(sq) × \(sk)") }
         }
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(sq * sk, 1))
-        defer { scores.deallocate() }
         let shift = sk - sq
-        withExtendedLifetime((keyMask, positionBias)) {
+        // Per entry: keys in use (with a right-padded mask, only the prefix up to the last real key —
+        // padding would get exactly zero weight anyway, which keeps padded batches cheap), whether the mask
+        // has holes inside that prefix, and the query rows to compute.
+        var kLens = [Int](repeating: sk, count: batch), holesIn = [Bool](repeating: false, count: batch), qLens = [Int](repeating: sq, count: batch)
+        withExtendedLifetime(keyMask) {
             for b in 0..<batch {
-                // Keys in use for this entry: with a right-padded mask, only the prefix up to the last real key
-                // (padding would get exactly zero weight anyway), which keeps padded batches cheap.
-                var kLen = sk
-                var holes = false
                 if let keyMask {
                     let m = keyMask.pointer + b * sk
-                    while kLen > 0 && m[kLen - 1] == 0 { kLen -= 1 }
-                    for j in 0..<kLen where m[j] == 0 { holes = true; break }
+                    while kLens[b] > 0 && m[kLens[b] - 1] == 0 { kLens[b] -= 1 }
+                    for j in 0..<kLens[b] where m[j] == 0 { holesIn[b] = true; break }
                 }
-                let qLen = min(sq, queryLengths?[b] ?? sq)
-                for h in 0..<heads {
+                qLens[b] = min(sq, queryLengths?[b] ?? sq)
+            }
+        }
+        let pairs = batch * heads
+        let threads = NeuralRuntime.threads
+        // Long sequences: (entry, head) pairs run on the runtime's threads with OpenBLAS single-threaded
+        // inside each (its own threading of these small products costs more than it gains); short ones
+        // (decoding steps) stay on one thread.
+        let parallel = threads > 1 && pairs > 1 && sq * sk * d * pairs >= 1 << 22
+        let workers = parallel ? min(threads, pairs) : 1
+        if parallel { NeuralRuntime.setThreads(1) }
+        defer { if parallel { NeuralRuntime.setThreads(threads) } }
+        withExtendedLifetime((keyMask, positionBias)) {
+            let body = { (worker: Int) in
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: max(sq * sk, 1))
+                defer { scores.deallocate() }
+                for pair in stride(from: worker, to: pairs, by: workers) {
+                    let b = pair / heads, h = pair % heads
+                    let kLen = kLens[b], holes = holesIn[b], qLen = qLens[b]
                     let q = query.base + b * sq * query.stride + h * d
                     let k = key.base + b * sk * key.stride + h * d
                     let v = value.base + b * sk * value.stride + h * d
@@ -100,11 +115,22 @@ public enum Attention {
                             if first < kLen { for j in first..<kLen { row[j] = -Float.infinity } }
                         }
                     }
-                    for i in 0..<qLen { Tensor.softmax(scores + i * kLen, count: kLen) }
+                    // The rows' softmax over the runtime's threads: the products around it are threaded by
+                    // OpenBLAS, this loop otherwise ran on one core and took a third of a long sequence's time.
+                    let rows = UncheckedSendable(scores)
+                    Parallel.forRows(qLen, cost: kLen * 8) { range in
+                        for i in range { Tensor.softmax(rows.value + i * kLen, count: kLen) }
+                    }
                     // out_bh[qLen × d] = P · V_bh
                     BLAS.gemm(transposeA: false, transposeB: false, m: qLen, n: d, k: kLen, alpha: 1,
                               a: scores, lda: kLen, b: v, ldb: value.stride, beta: 0, c: out, ldc: outputStride)
                 }
+            }
+            if workers == 1 {
+                body(0)
+            } else {
+                let task = UncheckedSendable(body)
+                DispatchQueue.concurrentPerform(iterations: workers) { task.value($0) }
             }
         }
     }
