@@ -21,12 +21,23 @@ public final class ResponseCache: @unchecked Sendable {
             throw LLMError.cache("\(path): \(message)")
         }
         sqlite3_busy_timeout(db, 10_000)
-        do {
-            try exec("PRAGMA journal_mode=WAL")
-            try exec("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, endpoint TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL, created TEXT NOT NULL)")
-        } catch {
-            sqlite3_close(db)
-            throw LLMError.cache("\(path): damaged or not a cache file (\(error)); move it aside and run again")
+        for sql in ["PRAGMA journal_mode=WAL",
+                    "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, endpoint TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL, created TEXT NOT NULL)"] {
+            // Two processes creating the same new cache at once: switching to WAL does not wait on the
+            // busy handler, so a locked database is retried here (for up to the same 10 s) — it is
+            // contention, not damage.
+            var code = exec(sql)
+            let deadline = Date().addingTimeInterval(10)
+            while (code == SQLITE_BUSY || code == SQLITE_LOCKED) && Date() < deadline {
+                usleep(10_000)
+                code = exec(sql)
+            }
+            if code != SQLITE_OK {
+                let message = String(cString: sqlite3_errmsg(db))
+                sqlite3_close(db)
+                if code == SQLITE_BUSY || code == SQLITE_LOCKED { throw LLMError.cache("\(path): \(message) (another process holds it)") }
+                throw LLMError.cache("\(path): damaged or not a cache file (\(message)); move it aside and run again")
+            }
         }
     }
 
@@ -35,13 +46,9 @@ public final class ResponseCache: @unchecked Sendable {
         sqlite3_close(db)
     }
 
-    private func exec(_ sql: String) throws {
-        var err: UnsafeMutablePointer<CChar>? = nil
-        if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
-            let message = err.map { String(cString: $0) } ?? "error"
-            sqlite3_free(err)
-            throw LLMError.cache(message)
-        }
+    /// Runs one statement; the SQLite result code.
+    private func exec(_ sql: String) -> Int32 {
+        sqlite3_exec(db, sql, nil, nil, nil)
     }
 
     /// The cached response for `key`, or nil.
