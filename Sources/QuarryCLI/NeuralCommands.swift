@@ -65,12 +65,8 @@ struct EmbedCommand: ParsableCommand {
         try runtime.apply()
         guard batchSize >= 1 else { throw QuarryError("--batch-size must be at least 1") }
         let t0 = DispatchTime.now()
-        let encoder: SentenceEncoder
-        let tokenizer: WordPieceTokenizer
-        do {
-            encoder = try SentenceEncoder(directory: model)
-            tokenizer = try WordPieceTokenizer(directory: model)
-        } catch let e as CheckpointError { throw QuarryError(e.message) } catch let e as TokenizerError { throw QuarryError(e.description) }
+        let encoder = try SentenceEncoder(directory: model)
+        let tokenizer = try WordPieceTokenizer(directory: model)
         let limit = maxTokens ?? encoder.maxSequenceLength
         guard limit >= 2 else { throw QuarryError("--max-tokens must be at least 2") }
         let texts = try readLines(input)
@@ -130,12 +126,8 @@ struct GenerateCommand: ParsableCommand {
             throw QuarryError("--template needs {query} and {passage}")
         }
         let t0 = DispatchTime.now()
-        let t5: T5Model
-        let tokenizer: UnigramTokenizer
-        do {
-            t5 = try T5Model(directory: model)
-            tokenizer = try UnigramTokenizer(directory: model)
-        } catch let e as CheckpointError { throw QuarryError(e.message) } catch let e as TokenizerError { throw QuarryError(e.description) }
+        let t5 = try T5Model(directory: model)
+        let tokenizer = try UnigramTokenizer(directory: model)
         let inputs = try readLines(input)
         var contexts: [[String]]? = nil
         if let passages {

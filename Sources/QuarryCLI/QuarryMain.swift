@@ -5,6 +5,7 @@ import Foundation
 import QuarryAPI
 import QuarryCore
 import QuarryLLM
+import QuarryNeural
 import LLMCoT
 import Precomputed
 import Query2Doc
@@ -47,6 +48,10 @@ public enum QuarryMain {
         } catch let e as OptionError {
             fail(e.message)
         } catch let e as LLMError {
+            fail(e.description)
+        } catch let e as CheckpointError {
+            fail(e.message)
+        } catch let e as TokenizerError {
             fail(e.description)
         } catch {
             QuarryCommand.exit(withError: error)

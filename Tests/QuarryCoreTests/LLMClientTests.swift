@@ -22,12 +22,8 @@ final class LLMClientTests: XCTestCase {
         return try LLMClient(config: c, cache: cache, limiter: ConcurrencyLimiter(limit: 4), offline: offline)
     }
 
-    func stats() throws -> [String: Any] {
-        let r = try HTTPClient.post("http://127.0.0.1:\(Self.port)/stats", headers: [:], body: Data(), connectTimeout: 2, totalTimeout: 5)
-        return try JSONSerialization.jsonObject(with: r.body) as! [String: Any]
-    }
-
-    func count(_ mode: String) throws -> Int { ((try stats())["counts"] as! [String: Int])[mode] ?? 0 }
+    func stats() throws -> [String: Any] { try FaultServer.stats() }
+    func count(_ mode: String) throws -> Int { try FaultServer.count(mode) }
 
     func testBothEndpoints() async throws {
         let chat = try await client("ok").complete("what is a glacier")

@@ -3,6 +3,7 @@
 import Foundation
 import XCTest
 @testable import QuarryCore
+import QuarryLLM
 
 enum TestPaths {
     /// The checkout root (this file is Tests/QuarryCoreTests/TestSupport.swift).
@@ -157,8 +158,8 @@ enum FaultServer {
     static func url(_ mode: String) -> String { "http://127.0.0.1:\(port)/\(mode)/v1" }
 
     static func stats() throws -> [String: Any] {
-        let r = try runProcess("/usr/bin/env", ["python3", "-c", "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:\(port)/stats').read().decode())"])
-        return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let r = try HTTPClient.post("http://127.0.0.1:\(port)/stats", headers: [:], body: Data(), connectTimeout: 2, totalTimeout: 5)
+        return try JSONSerialization.jsonObject(with: r.body) as! [String: Any]
     }
 
     /// Requests seen for `mode`.

@@ -4,20 +4,6 @@
 import XCTest
 @testable import QuarryNeural
 
-/// Reads a gzip file (the fixtures are gzipped JSON) through the system's gzip.
-func gunzipFixture(_ path: String) throws -> Data {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["gzip", "-dc", path]
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw CheckpointError("\(path): gzip -dc failed") }
-    return data
-}
-
 struct MiniLMReference {
     struct Passage { let source: String; let input: BERTInput }
     let passages: [Passage]
@@ -26,7 +12,7 @@ struct MiniLMReference {
     let maxSeqLength: Int
 
     static func load() throws -> MiniLMReference {
-        let json = try JSONSerialization.jsonObject(with: gunzipFixture(NeuralTestPaths.fixture("bert/minilm-reference.json.gz"))) as! [String: Any]
+        let json = try JSONSerialization.jsonObject(with: NeuralTestPaths.gunzip(NeuralTestPaths.fixture("bert/minilm-reference.json.gz"))) as! [String: Any]
         let dim = json["embedding_dim"] as! Int
         let passages = (json["passages"] as! [[String: Any]]).map {
             Passage(source: $0["source"] as! String,
