@@ -37,7 +37,9 @@ let package = Package(
         // tokenizers, BERT and T5 / Fusion-in-Decoder.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
         // Optimised even in debug builds: its loops are the hot path of every neural test and command.
-        .target(name: "QuarryNeural", dependencies: ["COpenBLAS"], path: "Sources/QuarryNeural",
+        // Vectorised elementwise kernels (exp, erf, tanh, softmax), optimised even in debug builds.
+        .target(name: "CNeuralKernels", path: "Sources/CNeuralKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "QuarryNeural", dependencies: ["COpenBLAS", "CNeuralKernels"], path: "Sources/QuarryNeural",
                 swiftSettings: [.unsafeFlags(["-O"])]),
         // zlib: transparent reading of .gz and plain files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -89,7 +91,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QuarryNeuralTests",
-            dependencies: ["QuarryNeural"],
+            dependencies: ["QuarryNeural", "CNeuralKernels"],
             path: "Tests/QuarryNeuralTests"
         ),
     ]

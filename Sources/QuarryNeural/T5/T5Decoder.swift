@@ -14,7 +14,9 @@ public final class T5DecoderState: @unchecked Sendable {
     /// Per layer: [rows, capacity, inner] keys and values of the decoder's own tokens.
     var selfKeys: [Tensor]
     var selfValues: [Tensor]
-    /// Per layer: [entries·encoderLength, 2·inner] keys and values of the encoder states.
+    /// Per layer: the keys and values of the encoder states, head-major — [entries, 2, heads, encoderLength, dKV]
+    /// (keys then values): every decoding step reads all of them, and one head's block read in one
+    /// sweep streams from memory about twice as fast as the same floats strided across rows.
     let crossKV: [Tensor]
 
     init(model: T5Model, encoder: T5Model.EncoderOutput, entryOfRow: [Int], capacity: Int) {
@@ -25,10 +27,33 @@ public final class T5DecoderState: @unchecked Sendable {
         let inner = model.config.inner
         selfKeys = model.decoderBlocks.map { _ in Tensor(zeros: [entryOfRow.count, capacity, inner]) }
         selfValues = model.decoderBlocks.map { _ in Tensor(zeros: [entryOfRow.count, capacity, inner]) }
-        crossKV = model.decoderBlocks.map { $0.crossKV(encoder.states) }
+        crossKV = model.decoderBlocks.map { block in
+            T5DecoderState.headMajor(block.crossKV(encoder.states), entries: encoder.batch, length: encoder.length,
+                                     heads: model.config.heads, headDim: model.config.dKV)
+        }
     }
 
     public var rows: Int { entryOfRow.count }
+
+    /// [entries·length, 2·heads·headDim] (k | v per row) → [entries, 2, heads, length, headDim].
+    static func headMajor(_ kv: Tensor, entries: Int, length: Int, heads: Int, headDim d: Int) -> Tensor {
+        var out = Tensor(uninitialized: kv.shape)
+        let o = UncheckedSendable(out.mutablePointer())
+        let width = 2 * heads * d
+        withExtendedLifetime(kv) {
+            let src = kv.pointer
+            // One (entry, k|v, head) block per chunk of work: each writes its own block.
+            Parallel.forRows(entries * 2 * heads, cost: length * d) { blocks in
+                for block in blocks {
+                    let e = block / (2 * heads), kh = block % (2 * heads)   // kh: k or v, then head
+                    let dst = o.value + block * length * d
+                    let from = src + e * length * width + kh * d
+                    for t in 0..<length { (dst + t * d).update(from: from + t * width, count: d) }
+                }
+            }
+        }
+        return out
+    }
 
     /// Keeps rows `sources` (a row may be copied into several): beam search's reordering.
     func reorder(_ sources: [Int]) {
@@ -68,7 +93,6 @@ extension T5Model {
         let bias = RelativePosition.bias(table: decoderBias, heads: cfg.heads, queries: 1, keys: t + 1, queryOffset: t,
                                          bidirectional: false, buckets: cfg.buckets, maxDistance: cfg.maxDistance)
         let span = state.capacity * inner
-        let sourceLength = state.encoder.length
         for (layer, block) in decoderBlocks.enumerated() {
             // Self-attention over the cache, this step's key and value appended first.
             let qkv = block.selfQKV(x.rmsNorm(weight: block.selfNorm, eps: cfg.eps))
@@ -90,19 +114,7 @@ extension T5Model {
             x.add(block.selfOut(attended))
             // Cross-attention over the row's encoder entry (no position bias).
             let q = block.crossQ(x.rmsNorm(weight: block.crossNorm, eps: cfg.eps))
-            var crossed = Tensor(uninitialized: [rows, inner])
-            let c = crossed.mutablePointer()
-            let kv = state.crossKV[layer]
-            withExtendedLifetime((q, kv)) {
-                for r in 0..<rows {
-                    let e = state.entryOfRow[r]
-                    let base = kv.pointer + e * sourceLength * 2 * inner
-                    Attention.compute(query: MatrixView(base: q.pointer + r * inner, stride: inner),
-                                      key: MatrixView(base: base, stride: 2 * inner), value: MatrixView(base: base + inner, stride: 2 * inner),
-                                      output: c + r * inner, outputStride: inner, batch: 1, queryLength: 1, keyLength: sourceLength,
-                                      heads: cfg.heads, headDim: cfg.dKV, scale: 1, keyMask: state.encoder.mask.slice(e))
-                }
-            }
+            let crossed = crossAttention(q, layer: layer, state: state)
             x.add(block.crossOut(crossed))
             x.add(block.ffn(x.rmsNorm(weight: block.ffnNorm, eps: cfg.eps)))
         }
@@ -111,6 +123,38 @@ extension T5Model {
         // t5 v1.0 ties the head to the embeddings and rescales first; v1.1 does neither.
         if cfg.tiedHead { x.scale(by: 1 / Float(cfg.dModel).squareRoot()) }
         return head(x)
+    }
+
+    /// Cross-attention of each row's query over its encoder entry. Rows reading the same entry (the beams
+    /// of one input) go together, so the entry's keys and values are read once per step, not once per row.
+    func crossAttention(_ q: Tensor, layer: Int, state: T5DecoderState) -> Tensor {
+        let cfg = config, inner = cfg.inner, d = cfg.dKV, length = state.encoder.length
+        var out = Tensor(uninitialized: [state.rows, inner])
+        let o = out.mutablePointer()
+        let kv = state.crossKV[layer]
+        var rowsOfEntry: [Int: [Int]] = [:]
+        for (r, e) in state.entryOfRow.enumerated() { rowsOfEntry[e, default: []].append(r) }
+        withExtendedLifetime((q, kv)) {
+            for (e, rows) in rowsOfEntry.sorted(by: { $0.key < $1.key }) {
+                // The entry's query rows, contiguous.
+                var queries = Tensor(uninitialized: [rows.count, inner])
+                let qp = queries.mutablePointer()
+                for (i, r) in rows.enumerated() { (qp + i * inner).update(from: q.pointer + r * inner, count: inner) }
+                var result = Tensor(uninitialized: [rows.count, inner])
+                let keys = kv.pointer + e * 2 * inner * length
+                withExtendedLifetime(queries) {
+                    Attention.compute(query: MatrixView(base: queries.pointer, stride: inner),
+                                      key: MatrixView(base: keys, stride: d, headStride: length * d),
+                                      value: MatrixView(base: keys + inner * length, stride: d, headStride: length * d),
+                                      output: result.mutablePointer(), outputStride: inner, batch: 1, queryLength: rows.count,
+                                      keyLength: length, heads: cfg.heads, headDim: d, scale: 1, keyMask: state.encoder.mask.slice(e))
+                }
+                withExtendedLifetime(result) {
+                    for (i, r) in rows.enumerated() { (o + r * inner).update(from: result.pointer + i * inner, count: inner) }
+                }
+            }
+        }
+        return out
     }
 
     /// Logits for every position of `decoderInput` given the encoder output of one entry, [length, vocab]

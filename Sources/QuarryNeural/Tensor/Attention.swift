@@ -3,13 +3,17 @@
 import Foundation
 
 /// A [rows, columns] matrix inside a buffer whose rows are `stride` floats apart (e.g. the query part
-/// of a fused QKV output).
+/// of a fused QKV output). Heads sit side by side in a row unless `headStride` says they are blocks of
+/// their own (a head-major [heads, rows, headDim] layout, where `stride` is the head size).
 public struct MatrixView: @unchecked Sendable {
     public let base: UnsafePointer<Float>
     public let stride: Int
-    public init(base: UnsafePointer<Float>, stride: Int) {
+    /// Floats between one head's first element and the next's; nil: headDim (heads side by side).
+    public let headStride: Int?
+    public init(base: UnsafePointer<Float>, stride: Int, headStride: Int? = nil) {
         self.base = base
         self.stride = stride
+        self.headStride = headStride
     }
 }
 
@@ -47,6 +51,7 @@ public enum Attention {
         batch: Int, queryLength sq: Int, keyLength sk: Int, heads: Int, headDim d: Int,
         scale: Float, keyMask: Tensor? = nil, positionBias: Tensor? = nil, causal: Bool = false, queryLengths: [Int]? = nil
     ) {
+        precondition(batch == 1 || (key.headStride == nil && value.headStride == nil), "Attention: head-major keys and values take one batch entry at a time")
         if let queryLengths { precondition(queryLengths.count == batch, "Attention: \(queryLengths.count) query lengths for batch \(batch)") }
         if let keyMask { precondition(keyMask.count == batch * sk, "Attention: key mask \(keyMask.shape) for batch \(batch) × \(sk)") }
         var biasPerBatch = false
@@ -86,8 +91,8 @@ public enum Attention {
                     let b = pair / heads, h = pair % heads
                     let kLen = kLens[b], holes = holesIn[b], qLen = qLens[b]
                     let q = query.base + b * sq * query.stride + h * d
-                    let k = key.base + b * sk * key.stride + h * d
-                    let v = value.base + b * sk * value.stride + h * d
+                    let k = key.base + b * sk * key.stride + h * (key.headStride ?? d)
+                    let v = value.base + b * sk * value.stride + h * (value.headStride ?? d)
                     let out = output + b * sq * outputStride + h * d
                     for i in (kLen == 0 ? 0 : qLen)..<sq { (out + i * outputStride).update(repeating: 0, count: d) }
                     if kLen == 0 || qLen == 0 { continue }

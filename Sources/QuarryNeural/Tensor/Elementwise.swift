@@ -1,5 +1,6 @@
 // Elementwise operations: activations, sums, scaling. Each has an in-place form (hot paths, no
 // allocation) and a returning form. Loops run on raw pointers: no bounds checks or copy-on-write in the loop.
+import CNeuralKernels
 import Foundation
 
 /// Activation functions by their Hugging Face names.
@@ -26,15 +27,12 @@ public enum Activation: String, Sendable, CaseIterable {
     /// Applies the activation to `n` floats in place.
     func apply(_ p: UnsafeMutablePointer<Float>, count n: Int) {
         switch self {
-        case .gelu:
-            for i in 0..<n { let x = p[i]; p[i] = 0.5 * x * (1 + erff(x * 0.70710678118654752)) }
-        case .geluTanh:
-            // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-            for i in 0..<n { let x = p[i]; p[i] = 0.5 * x * (1 + tanhf(0.79788456080286536 * (x + 0.044715 * x * x * x))) }
+        case .gelu: qk_gelu_erf(p, n)
+        case .geluTanh: qk_gelu_tanh(p, n)
         case .relu:
             for i in 0..<n { p[i] = Swift.max(p[i], 0) }
         case .silu:
-            for i in 0..<n { let x = p[i]; p[i] = x / (1 + expf(-x)) }
+            qk_silu(p, n)
         }
     }
 }

@@ -1,5 +1,6 @@
 // Row-wise normalisations over the last axis: softmax, layer norm, RMS norm. Sums are accumulated in
 // double so the result does not depend on the order of the float additions.
+import CNeuralKernels
 import Foundation
 
 extension Tensor {
@@ -20,22 +21,9 @@ extension Tensor {
         return t
     }
 
-    /// Softmax of one row in place. `while` loops: this is the hottest elementwise loop (attention), and
-    /// they stay fast in unoptimised (debug/test) builds too.
+    /// Softmax of one row in place (a vectorised C kernel: attention's hottest elementwise loop).
     @inline(__always) static func softmax(_ row: UnsafeMutablePointer<Float>, count n: Int) {
-        var m = -Float.infinity
-        var j = 0
-        while j < n { m = Swift.max(m, row[j]); j &+= 1 }
-        if m == -Float.infinity {
-            row.update(repeating: 0, count: n)
-            return
-        }
-        var s: Float = 0
-        j = 0
-        while j < n { let e = expf(row[j] - m); row[j] = e; s += e; j &+= 1 }
-        let inv = 1 / s
-        j = 0
-        while j < n { row[j] *= inv; j &+= 1 }
+        qk_softmax(row, n)
     }
 
     /// Layer normalisation over the last axis: (x − mean) / √(var + eps) · weight + bias (biased variance).
