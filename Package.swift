@@ -73,11 +73,17 @@ let package = Package(
             dependencies: ["QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Plugins/Query2Doc"
         ),
+        // RADCoT: the distilled Fusion-in-Decoder student (seed paper 1) as an expander.
+        .target(
+            name: "RADCoT",
+            dependencies: ["QuarryCore", "QuarryNeural", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            path: "Plugins/RADCoT"
+        ),
         // The command-line front end as a library, so third parties can build their own `quarry`.
         .target(
             name: "QuarryCLI",
             dependencies: [
-                "QuarryCore", "QuarryLLM", "QuarryNeural", "RM3", "Precomputed", "LLMCoT", "Query2Doc",
+                "QuarryCore", "QuarryLLM", "QuarryNeural", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "RADCoT",
                 .product(name: "QuarryAPI", package: "QuarryAPI"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -86,7 +92,7 @@ let package = Package(
         .executableTarget(name: "quarry", dependencies: ["QuarryCLI"], path: "Sources/quarry"),
         .testTarget(
             name: "QuarryCoreTests",
-            dependencies: ["QuarryCore", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "QuarryCLI", "QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            dependencies: ["QuarryCore", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "RADCoT", "QuarryCLI", "QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Tests/QuarryCoreTests"
         ),
         .testTarget(

@@ -75,37 +75,73 @@ DISPATCHED void qk_silu(float *p, size_t n) {
     }
 }
 
-// Sums and maxima in 16 fixed lanes, combined in a fixed order: vectorisable without -ffast-math, and
-// the same result whichever version runs.
-#define LANES 16
+// The softmax on explicit 8-float vectors (clang's vector extension; two SSE registers in the baseline
+// version): the loop vectoriser does not vectorise its max and sum reductions without -ffast-math.
+// Lanes are combined in a fixed order, so both versions give the same result.
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+// Macros, not functions: an 8-float vector may not cross a call in the baseline (non-AVX) version.
+#define SPLAT(x) ((v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
+#define LOAD8(dst, p) memcpy(&(dst), (p), sizeof(v8f))
+#define STORE8(p, v) do { v8f stored_ = (v); memcpy((p), &stored_, sizeof(v8f)); } while (0)
+
+// out = exp_poly on 8 lanes: the same operations in the same order, so the same bits as the scalar form.
+// No +infinity case: softmax inputs are ≤ 0 once the row's maximum is subtracted.
+#define EXP8(out, x) do {                                                                              \
+    v8f xc_ = __builtin_elementwise_min(__builtin_elementwise_max((x), SPLAT(LOWEST_EXP)), SPLAT(HIGHEST_EXP)); \
+    const v8f magic_ = SPLAT(12582912.0f);                                                             \
+    v8f shifted_ = xc_ * 1.44269504f + magic_;                                                         \
+    v8f n_ = shifted_ - magic_;                                                                        \
+    v8f r_ = xc_ - n_ * 0.693359375f;                                                                  \
+    r_ = r_ - n_ * -2.12194440e-4f;                                                                    \
+    v8f p_ = SPLAT(1.9875691500e-4f);                                                                  \
+    p_ = p_ * r_ + 1.3981999507e-3f;                                                                   \
+    p_ = p_ * r_ + 8.3334519073e-3f;                                                                   \
+    p_ = p_ * r_ + 4.1665795894e-2f;                                                                   \
+    p_ = p_ * r_ + 1.6666665459e-1f;                                                                   \
+    p_ = p_ * r_ + 5.0000001201e-1f;                                                                   \
+    p_ = p_ * (r_ * r_) + r_ + 1.0f;                                                                   \
+    v8i scaleBits_ = (((v8i)shifted_ - (v8i)magic_) + 127) << 23;                                      \
+    v8f result_ = p_ * (v8f)scaleBits_;                                                                \
+    v8i underflow_ = (x) < SPLAT(LOWEST_EXP);                                                          \
+    (out) = (v8f)((v8i)result_ & ~underflow_);                                                         \
+} while (0)
 
 DISPATCHED void qk_softmax(float *row, size_t n) {
-    float lanes[LANES];
-    for (int l = 0; l < LANES; l++) lanes[l] = -INFINITY;
-    size_t body = n / LANES * LANES;
-    for (size_t i = 0; i < body; i += LANES)
-        for (int l = 0; l < LANES; l++) lanes[l] = row[i + l] > lanes[l] ? row[i + l] : lanes[l];
+    size_t body = n / 8 * 8;
+    v8f m8 = SPLAT(-INFINITY), v;
+    for (size_t i = 0; i < body; i += 8) {
+        LOAD8(v, row + i);
+        m8 = __builtin_elementwise_max(m8, v);
+    }
     float m = -INFINITY;
-    for (int l = 0; l < LANES; l++) m = lanes[l] > m ? lanes[l] : m;
+    for (int l = 0; l < 8; l++) m = m8[l] > m ? m8[l] : m;
     for (size_t i = body; i < n; i++) m = row[i] > m ? row[i] : m;
     if (m == -INFINITY) {
         memset(row, 0, n * sizeof(float));
         return;
     }
-    for (int l = 0; l < LANES; l++) lanes[l] = 0;
-    for (size_t i = 0; i < body; i += LANES)
-        for (int l = 0; l < LANES; l++) {
-            float e = exp_poly(row[i + l] - m);
-            row[i + l] = e;
-            lanes[l] += e;
-        }
+    v8f s8 = SPLAT(0.0f), mv = SPLAT(m), e;
+    for (size_t i = 0; i < body; i += 8) {
+        LOAD8(v, row + i);
+        v = v - mv;
+        EXP8(e, v);
+        STORE8(row + i, e);
+        s8 += e;
+    }
     float s = 0;
-    for (int l = 0; l < LANES; l++) s += lanes[l];
+    for (int l = 0; l < 8; l++) s += s8[l];
     for (size_t i = body; i < n; i++) {
-        float e = exp_poly(row[i] - m);
-        row[i] = e;
-        s += e;
+        float x = exp_poly(row[i] - m);
+        row[i] = x;
+        s += x;
     }
     float inv = 1.0f / s;
-    for (size_t i = 0; i < n; i++) row[i] *= inv;
+    v8f inv8 = SPLAT(inv);
+    for (size_t i = 0; i < body; i += 8) {
+        LOAD8(v, row + i);
+        STORE8(row + i, v * inv8);
+    }
+    for (size_t i = body; i < n; i++) row[i] *= inv;
 }

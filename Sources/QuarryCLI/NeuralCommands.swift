@@ -126,8 +126,7 @@ struct GenerateCommand: ParsableCommand {
             throw QuarryError("--template needs {query} and {passage}")
         }
         let t0 = DispatchTime.now()
-        let t5 = try T5Model(directory: model)
-        let tokenizer = try UnigramTokenizer(directory: model)
+        let fid = try FusionInDecoder(directory: model)
         let inputs = try readLines(input)
         var contexts: [[String]]? = nil
         if let passages {
@@ -143,31 +142,21 @@ struct GenerateCommand: ParsableCommand {
             }
         }
         let loaded = seconds(since: t0)
-        var encodeSeconds = 0.0, decodeSeconds = 0.0, tokenizeSeconds = 0.0, steps = 0, sourceTokens = 0
+        var total = FusionInDecoder.Timings()
         let options = GenerationOptions(maxNewTokens: maxNewTokens, minNewTokens: minNewTokens, beams: beams)
         var out = ""
         for (i, text) in inputs.enumerated() {
-            let t1 = DispatchTime.now()
             let sources = contexts?[i].map { template.replacingOccurrences(of: "{query}", with: text).replacingOccurrences(of: "{passage}", with: $0) } ?? [text]
-            let batch = tokenizer.encodeBatch(sources, maxLength: maxSourceTokens)
-            tokenizeSeconds += seconds(since: t1)
-            sourceTokens += batch.attentionMask.reduce(0) { $0 + $1.reduce(0, +) }
-            let t2 = DispatchTime.now()
-            let encoded: T5Model.EncoderOutput
-            do { encoded = try t5.encode(.init(ids: batch.ids, mask: batch.attentionMask)) } catch let e as CheckpointError { throw QuarryError("\(input):\(i + 1): \(e.message)") }
-            encodeSeconds += seconds(since: t2)
-            let t3 = DispatchTime.now()
-            let generated = try t5.generate(contexts == nil ? encoded : encoded.fused(), options: options)[0]
-            decodeSeconds += seconds(since: t3)
-            steps += generated.tokens.count - 1
-            let text = try tokenizer.decode(generated.tokens)
-            let data = try JSONSerialization.data(withJSONObject: ["input": inputs[i], "output": text, "ids": generated.tokens] as [String: Any],
+            let generated: FusionInDecoder.Output
+            do { generated = try fid.generate(sources, maxSourceTokens: maxSourceTokens, options: options) } catch let e as CheckpointError { throw QuarryError("\(input):\(i + 1): \(e.message)") }
+            total.add(generated.timings)
+            let data = try JSONSerialization.data(withJSONObject: ["input": inputs[i], "output": generated.text, "ids": generated.tokens] as [String: Any],
                                                   options: [.sortedKeys, .withoutEscapingSlashes])
             out += String(decoding: data, as: UTF8.self) + "\n"
         }
         try writeOutput(out, to: output)
-        try runtime.report(["load": loaded, "tokenize": tokenizeSeconds, "encode": encodeSeconds, "decode": decodeSeconds,
-                        "steps": steps, "sourceTokens": sourceTokens, "inputs": inputs.count, "threads": NeuralRuntime.threads])
+        try runtime.report(["load": loaded, "tokenize": total.tokenize, "encode": total.encode, "decode": total.decode,
+                            "steps": total.generatedTokens, "sourceTokens": total.sourceTokens, "inputs": inputs.count, "threads": NeuralRuntime.threads])
     }
 }
 

@@ -19,6 +19,24 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("TOML config file: model, expander, reranker and [plugin] option tables; flags override it.", valueName: "file"))
     var config: String?
 
+    @OptionGroup var llm: LLMRuntimeOptions
+
+    /// The spec these flags describe, over the config file's. Also hands the LLM settings to the
+    /// runtime every LLM plugin shares, before any plugin is made.
+    func spec() throws -> PipelineSpec {
+        try llm.apply()
+        var spec = try config.map(ConfigFile.load) ?? PipelineSpec()
+        if let model { spec.model = model }
+        if let expander { spec.expander = expander == "none" ? nil : expander }
+        if let reranker { spec.reranker = reranker == "none" ? nil : reranker }
+        for s in settings { try spec.set(s) }
+        return spec
+    }
+}
+
+/// The LLM runtime's flags (shared by every LLM plugin of a process): requests in flight, the response
+/// cache, offline replay.
+struct LLMRuntimeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Most LLM requests in flight at once, over all LLM plugins (default 4).", valueName: "n"))
     var llmConcurrency: Int?
 
@@ -28,16 +46,8 @@ struct PipelineOptions: ParsableArguments {
     @Flag(help: "Answer LLM prompts only from the cache: a miss is an error (that query falls back), never a request.")
     var offline = false
 
-    /// The spec these flags describe, over the config file's. Also hands the LLM settings to the
-    /// runtime every LLM plugin shares, before any plugin is made.
-    func spec() throws -> PipelineSpec {
+    func apply() throws {
         if let n = llmConcurrency, n < 1 { throw QuarryError("--llm-concurrency must be at least 1") }
         LLMRuntime.shared.configure(concurrency: llmConcurrency, cacheDirectory: llmCache, offline: offline)
-        var spec = try config.map(ConfigFile.load) ?? PipelineSpec()
-        if let model { spec.model = model }
-        if let expander { spec.expander = expander == "none" ? nil : expander }
-        if let reranker { spec.reranker = reranker == "none" ? nil : reranker }
-        for s in settings { try spec.set(s) }
-        return spec
     }
 }

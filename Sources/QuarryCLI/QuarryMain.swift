@@ -9,6 +9,7 @@ import QuarryNeural
 import LLMCoT
 import Precomputed
 import Query2Doc
+import RADCoT
 import RM3
 
 public enum QuarryMain {
@@ -19,6 +20,7 @@ public enum QuarryMain {
         registry.register(PrecomputedExpander.plugin)
         registry.register(CoTExpander.plugin)
         registry.register(Query2DocExpander.plugin)
+        registry.register(RADCoTExpander.plugin)
         return registry
     }
 
@@ -80,6 +82,6 @@ struct QuarryCommand: AsyncParsableCommand {
         version: Quarry.version,
         subcommands: [IndexCommand.self, SearchCommand.self, RunCommand.self, ExpandCommand.self, EvalCommand.self, ExperimentCommand.self,
                       PluginsCommand.self, DocCommand.self, StatsCommand.self, AnalyzeCommand.self, RegressCommand.self,
-                      EmbedCommand.self, GenerateCommand.self, BenchCommand.self]
+                      FuseCommand.self, DistillCommand.self, EmbedCommand.self, GenerateCommand.self, BenchCommand.self]
     )
 }

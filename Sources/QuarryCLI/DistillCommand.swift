@@ -1,0 +1,299 @@
+// `quarry distill`: the data half of distilling a student (RADCoT) or a reranker (RADIO) — teacher
+// text from an LLM, then training records with retrieved passages. Gradients are tools/radcot/'s job.
+import ArgumentParser
+import Foundation
+import LLMCoT
+import QuarryAPI
+import QuarryCore
+import QuarryLLM
+import Query2Doc
+import RADCoT
+
+struct DistillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distill",
+        abstract: "Make distillation data: teacher text from an LLM, FiD training records with passages.",
+        subcommands: [DistillTeacherCommand.self, RADCoTDataCommand.self]
+    )
+}
+
+/// The teacher prompts `distill teacher` knows.
+enum TeacherPrompt: String, CaseIterable, ExpressibleByArgument {
+    /// Seed paper 1's zero-shot chain of thought ({query}).
+    case cot
+    /// query2doc's 4-shot pseudo-document prompt ({query}).
+    case query2doc
+    /// RADIO's rationale for a gold answer ({question}, {answer}).
+    case rationale
+
+    /// RADIO, §2.3 (../shared/prompts/radio-rationale.txt).
+    static let rationalePrompt = "You are a professional QA assistant. Given a question and the ground truth answer, you can output the rationale why the ground truth answer is correct. Question: {question}. Answer: {answer}. Rationale: "
+
+    var placeholders: [String] { self == .rationale ? ["question", "answer"] : ["query"] }
+
+    func builtin() throws -> PromptTemplate {
+        switch self {
+        case .cot: return try PromptTemplate(CoTExpander.defaultPrompt)
+        case .query2doc: return try Query2DocExpander.prompt(examples: Query2DocExamples.builtin)
+        case .rationale: return try PromptTemplate(Self.rationalePrompt, requiring: placeholders)
+        }
+    }
+
+    /// The LLM options' defaults that differ by prompt (query2doc stops at the next "Query:").
+    var specs: [OptionSpec] {
+        switch self {
+        case .cot, .rationale: return LLMPluginOptions.specs(maxTokens: 256)
+        case .query2doc: return LLMPluginOptions.specs(maxTokens: 128, stop: "\nQuery:")
+        }
+    }
+}
+
+struct DistillTeacherCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "teacher",
+        abstract: "Ask an LLM for each question's teacher text; write {\"qid\",\"query\",\"expansion\"} JSONL.",
+        discussion: """
+        Reads DPR's question files as published (NQ, TriviaQA: TSV with quoted fields and Python answer \
+        lists; SQuAD, WebQuestions: JSONL), or a topics file. Prompts: cot (seed paper 1's chain of \
+        thought), query2doc (4-shot pseudo-document), rationale (RADIO: why the gold answer — the first \
+        listed — is right; records also keep "answers"). The LLM is set with --set llm.KEY=VALUE (keys as \
+        `quarry plugins` lists for cot: baseURL, model, maxTokens, temperature, …) or $QUARRY_LLM_BASE_URL. \
+        Resumable: questions already in --output are kept and skipped, answers already received come from \
+        the LLM cache, and records are appended as they arrive. Exit status 3 when some questions failed \
+        (run again to retry them).
+
+        Example: quarry distill teacher --questions ../shared/corpora/qa-questions/topics.dpr.nq.test.txt.gz --prompt rationale --limit 100 --output /tmp/nq-rationales.jsonl
+        """
+    )
+
+    @Option(help: ArgumentHelp("Question file (.gz read too).", valueName: "file")) var questions: String
+    @Option(help: ArgumentHelp("Question file format (default: detected): \(QuestionFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
+    var questionsFormat: String?
+    @Option(help: ArgumentHelp("Teacher prompt: cot, query2doc or rationale.", valueName: "kind")) var prompt: TeacherPrompt
+    @Option(help: ArgumentHelp("A prompt template file instead of the built-in one (same placeholders).", valueName: "file")) var promptFile: String?
+    @Option(help: ArgumentHelp("JSONL file to write (or extend).", valueName: "file")) var output: String
+    @Option(help: "Only the first N questions.") var limit: Int?
+    @Option(name: .customLong("set"), help: ArgumentHelp("An LLM option, e.g. llm.model=SmolLM2-135M-Instruct (repeatable).", valueName: "llm.key=value"))
+    var settings: [String] = []
+    @OptionGroup var llm: LLMRuntimeOptions
+
+    func run() async throws {
+        try llm.apply()
+        if let limit, limit < 1 { throw QuarryError("--limit must be at least 1") }
+        var format: QuestionFormat? = nil
+        if let questionsFormat {
+            guard let f = QuestionFormat(rawValue: questionsFormat) else {
+                throw QuarryError("unknown --questions-format '\(questionsFormat)'; valid: \(QuestionFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            format = f
+        }
+        let read = try QuestionReader.read(questions, format: format)
+        let all = limit.map { Array(read.prefix($0)) } ?? read
+        var ids = Set<String>()
+        for q in all where !ids.insert(q.id).inserted { throw QuarryError("\(questions): question id '\(q.id)' appears twice") }
+        if prompt == .rationale, let q = all.first(where: { $0.answers.isEmpty }) {
+            throw QuarryError("\(questions): question \(q.id) has no answer; the rationale prompt needs each question's gold answer")
+        }
+        let template = try promptFile.map { try PromptTemplate.load($0, requiring: prompt.placeholders) } ?? prompt.builtin()
+        var given: [String: OptionValue] = [:]
+        for s in settings {
+            guard let eq = s.firstIndex(of: "="), s.hasPrefix("llm.") else { throw QuarryError("--set expects llm.KEY=VALUE, got '\(s)'") }
+            given[String(s[s.index(s.startIndex, offsetBy: 4)..<eq])] = .string(String(s[s.index(after: eq)...]))
+        }
+        let client = try LLMRuntime.shared.client(try LLMPluginOptions.config(try Options.resolve(given, specs: prompt.specs, plugin: "llm"), plugin: "llm"))
+
+        // Resume: keep the records already written for these questions.
+        let done = try TeacherFile.existing(output, expected: ids)
+        let todo = all.filter { done[$0.id] == nil }
+        if !done.isEmpty { printError("\(output): \(done.count) questions already done; \(todo.count) to go") }
+        let appender = try TeacherFile.Appender(path: output, keeping: all.compactMap { done[$0.id] })
+
+        let started = Date()
+        let width = max(1, min(client.limiter.limit, todo.count))
+        let failures = try await mapInOrder(todo.count, width: width, label: "teacher") { i, _ -> String? in
+            let q = todo[i]
+            let text = template.fill(["query": q.text, "question": q.text, "answer": q.answers.first ?? ""])
+            do {
+                let answer = try await client.complete(text).trimmingCharacters(in: .whitespacesAndNewlines)
+                var record: [String: Any] = ["qid": q.id, "query": q.text, "expansion": answer, "prompt": text, "model": client.config.model]
+                if prompt == .rationale || !q.answers.isEmpty { record["answers"] = q.answers }
+                try appender.append(record)
+                return nil
+            } catch let e as LLMError {
+                return "\(q.id): \(e.description)"
+            }
+        }.compactMap { $0 }
+        // Rewrite in question order (the appends are in arrival order).
+        try appender.finish(order: all.map(\.id))
+        let seconds = Date().timeIntervalSince(started)
+        printError(String(format: "%d of %d questions answered in %.1f s → %@", todo.count - failures.count, todo.count, seconds, output))
+        if let summary = LLMRuntime.shared.stats.summary { printError(summary) }
+        if !failures.isEmpty {
+            printError("warning: \(failures.count) questions failed; they are not in \(output) (run again to retry):")
+            for f in failures.prefix(5) { printError("  \(f)") }
+            throw ExitStatus(code: 3)
+        }
+    }
+}
+
+/// The teacher JSONL file: read back for resuming, appended to as answers arrive, put in order at the end.
+enum TeacherFile {
+    /// Records already written whose qid is among `expected`, by qid: those in `path` and those appended
+    /// to `path`.partial by a run that was interrupted (whose last line may be cut short).
+    static func existing(_ path: String, expected: Set<String>) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (file, partial) in [(path, false), (path + ".partial", true)] where FileManager.default.fileExists(atPath: file) {
+            guard let data = FileManager.default.contents(atPath: file) else { throw QuarryError("\(file): cannot read") }
+            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+            for (n, line) in lines.enumerated() {
+                guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                      let qid = obj["qid"] as? String, obj["expansion"] is String else {
+                    if partial && n == lines.count - 1 { break }   // cut by the interruption
+                    throw QuarryError("\(file):\(n + 1): not a teacher record {\"qid\",\"query\",\"expansion\"}; move the file away or fix it")
+                }
+                if expected.contains(qid) { out[qid] = String(line) }
+            }
+        }
+        return out
+    }
+
+    final class Appender: @unchecked Sendable {
+        let path: String
+        let handle: FileHandle
+        let lock = NSLock()
+        var lines: [String: String] = [:]
+
+        /// Starts `path` over with the `keeping` lines, then appends.
+        init(path: String, keeping: [String]) throws {
+            self.path = path
+            let tmp = path + ".partial"
+            guard FileManager.default.createFile(atPath: tmp, contents: Data(keeping.map { $0 + "\n" }.joined().utf8)) else {
+                throw QuarryError("\(tmp): cannot write")
+            }
+            guard let h = FileHandle(forWritingAtPath: tmp) else { throw QuarryError("\(tmp): cannot open") }
+            handle = h
+            try handle.seekToEnd()
+            for line in keeping {
+                if let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let qid = obj["qid"] as? String {
+                    lines[qid] = line
+                }
+            }
+        }
+
+        func append(_ record: [String: Any]) throws {
+            let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes])
+            let line = String(decoding: data, as: UTF8.self)
+            try lock.withLock {
+                try handle.write(contentsOf: Data((line + "\n").utf8))
+                lines[record["qid"] as! String] = line
+            }
+        }
+
+        /// Writes every record in `order` to `path` atomically and drops the partial file.
+        func finish(order: [String]) throws {
+            try handle.close()
+            let text = order.compactMap { lines[$0] }.map { $0 + "\n" }.joined()
+            try RunWriter.writeAtomically(text, to: path)
+            try? FileManager.default.removeItem(atPath: path + ".partial")
+        }
+    }
+}
+
+struct RADCoTDataCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "radcot-data",
+        abstract: "Pair each teacher text with the passages retrieved for its query: FiD training records.",
+        discussion: """
+        For each {"qid","query","expansion"} of --teacher, retrieves --passages passages from --index (BM25, \
+        or the pipeline given with --model/--expander/--set) and writes \
+        {"qid","query","target","ctxs":[{"id","title","text","score"}]} — the format tools/radcot/train.py reads. \
+        With --heldout, a fraction of the queries (chosen by a seeded hash of the qid, so the split does not \
+        depend on file order) goes to that file instead.
+
+        Example: quarry distill radcot-data --index /tmp/enwiki --teacher ../shared/corpora/msmarco-dev-teacher/teacher-cot.davinci003.jsonl --passages 10 --output /tmp/radcot-train.jsonl --heldout /tmp/radcot-heldout.jsonl --heldout-fraction 0.05
+        """
+    )
+
+    @Option(help: ArgumentHelp("Index the passages come from.", valueName: "dir")) var index: String
+    @Option(help: ArgumentHelp("Teacher JSONL: {\"qid\",\"query\",\"expansion\"} per line.", valueName: "file")) var teacher: String
+    @Option(help: "Passages per query (K).") var passages: Int = 10
+    @Option(help: ArgumentHelp("Training records to write.", valueName: "file")) var output: String
+    @Option(help: ArgumentHelp("Held-out records to write.", valueName: "file")) var heldout: String?
+    @Option(help: "Fraction of queries held out.") var heldoutFraction: Double = 0.05
+    @Option(help: "Seed of the held-out split.") var seed: Int = 13
+    @Option(help: "Only the first N teacher records.") var limit: Int?
+    @Option(help: "Queries retrieved at once.") var threads: Int = 1
+    @OptionGroup var pipeline: PipelineOptions
+
+    func run() async throws {
+        guard passages >= 1 else { throw QuarryError("--passages must be at least 1") }
+        guard threads >= 1 else { throw QuarryError("--threads must be at least 1") }
+        guard heldout == nil || (heldoutFraction > 0 && heldoutFraction < 1) else { throw QuarryError("--heldout-fraction must be between 0 and 1") }
+        let all = try TeacherRecord.read(teacher)
+        let records = limit.map { Array(all.prefix(max(0, $0))) } ?? all
+        let resolved = try QuarryMain.registry.resolve(try pipeline.spec())
+        let idx = try Index(path: index)
+        let width = max(1, min(resolved.concurrency(threads: threads), records.count))
+        let searchers = try (0..<width).map { _ in try idx.searcher(model: resolved.model) }
+
+        let started = Date()
+        let lines = try await mapInOrder(records.count, width: width, label: "retrieving") { i, w -> String in
+            let r = records[i], s = searchers[w]
+            let result = try await resolved.run(Query(id: r.qid, text: r.query), k: passages, searcher: s)
+            let ctxs: [[String: Any]] = try result.hits.map { h in
+                let d = try s.document(h.docid)
+                return ["id": h.docid, "title": d?.title ?? "", "text": d?.text ?? "", "score": h.score]
+            }
+            let obj: [String: Any] = ["qid": r.qid, "query": r.query, "target": r.expansion, "ctxs": ctxs]
+            return String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        }
+        var train = "", held = "", heldCount = 0
+        for (r, line) in zip(records, lines) {
+            if heldout != nil && HeldOutSplit.isHeldOut(r.qid, seed: seed, fraction: heldoutFraction) {
+                held += line + "\n"
+                heldCount += 1
+            } else {
+                train += line + "\n"
+            }
+        }
+        try RunWriter.writeAtomically(train, to: output)
+        if let heldout { try RunWriter.writeAtomically(held, to: heldout) }
+        printError(String(format: "%d records (%d held out) with up to %d passages each in %.1f s → %@", records.count, heldCount, passages,
+                          Date().timeIntervalSince(started), output))
+    }
+}
+
+/// A teacher file's record, checked.
+struct TeacherRecord {
+    var qid: String, query: String, expansion: String
+
+    /// Every line must have string qid, query and expansion; a qid may appear once.
+    static func read(_ path: String) throws -> [TeacherRecord] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw QuarryError("\(path): cannot read the teacher file") }
+        var out: [TeacherRecord] = [], seen = Set<String>()
+        for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.allSatisfy(\.isWhitespace) { continue }
+            guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                throw QuarryError("\(path):\(n + 1): not a JSON object")
+            }
+            var fields: [String] = []
+            for key in ["qid", "query", "expansion"] {
+                guard let v = obj[key] as? String else { throw QuarryError("\(path):\(n + 1): field \"\(key)\" missing or not a string") }
+                fields.append(v)
+            }
+            guard seen.insert(fields[0]).inserted else { throw QuarryError("\(path):\(n + 1): qid '\(fields[0])' appears twice") }
+            out.append(TeacherRecord(qid: fields[0], query: fields[1], expansion: fields[2]))
+        }
+        guard !out.isEmpty else { throw QuarryError("\(path): no teacher records") }
+        return out
+    }
+}
+
+/// A split that depends only on the qid and the seed (FNV-1a, 64 bits), never on file order or platform.
+enum HeldOutSplit {
+    static func isHeldOut(_ qid: String, seed: Int, fraction: Double) -> Bool {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in "\(seed):\(qid)".utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        return Double(h >> 11) / Double(1 << 53) < fraction
+    }
+}
