@@ -289,11 +289,18 @@ struct TeacherRecord {
     }
 }
 
-/// A split that depends only on the qid and the seed (FNV-1a, 64 bits), never on file order or platform.
+/// A split that depends only on the qid and the seed, never on file order or platform: FNV-1a over
+/// "seed:qid", then MurmurHash3's 64-bit finaliser (FNV alone leaves ids that differ in their last
+/// character next to each other).
 enum HeldOutSplit {
     static func isHeldOut(_ qid: String, seed: Int, fraction: Double) -> Bool {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in "\(seed):\(qid)".utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return Double(h >> 11) / Double(1 << 53) < fraction
+        h ^= h >> 33
+        h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h = h &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        return Double(h >> 11) / 9_007_199_254_740_992 < fraction   // 2^53
     }
 }

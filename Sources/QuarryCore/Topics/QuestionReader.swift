@@ -40,18 +40,17 @@ public enum QuestionReader {
 
     /// JSON lines start with "{"; a TSV whose second field is a list literal is DPR's; else topics.
     static func detect(_ text: String) -> QuestionFormat {
-        guard let first = text.split(whereSeparator: \.isNewline).first(where: { !$0.allSatisfy(\.isWhitespace) }) else { return .topics }
+        guard let first = text.split(whereSeparator: { $0.isNewline }).first(where: { !$0.allSatisfy(\.isWhitespace) }) else { return .topics }
         if first.first == "{" { return .jsonl }
         let fields = first.split(separator: "\t", maxSplits: 1)
         if fields.count == 2, let f = fields[1].drop(while: { $0 == "\"" }).first, f == "[" { return .dprTSV }
         return .topics
     }
 
-    /// Non-blank lines with their 0-based line numbers (CRLF or LF).
+    /// Non-blank lines with their 0-based line numbers (CRLF or LF; "\r\n" is one Character in Swift).
     static func lines(_ text: String) -> [(Int, Substring)] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { n, raw in
-            let line = raw.last == "\r" ? raw.dropLast() : raw
-            return line.allSatisfy(\.isWhitespace) ? nil : (n, line)
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated().compactMap { n, line in
+            line.allSatisfy(\.isWhitespace) ? nil : (n, line)
         }
     }
 
