@@ -125,8 +125,10 @@ def main():
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--grad-accum", type=int, default=4)
     ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--dropout", type=float, default=0.1)
     ap.add_argument("--weight-decay", type=float, default=0.0)
     ap.add_argument("--steps", type=int, default=1000, help="optimizer steps")
+    ap.add_argument("--time-budget", type=float, help="stop after this many minutes of training (then evaluate and export)")
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
@@ -148,7 +150,7 @@ def main():
     sp = train_vocab(train, a.out, a.vocab_size, template, a.passages)
     vocab = sp.get_piece_size() + 100  # + T5's 100 sentinels, as the Swift tokenizer adds them to spiece.model
     cfg = T5Config(vocab_size=vocab, d_model=a.d_model, d_kv=a.d_kv, d_ff=a.d_ff, num_layers=a.layers, num_decoder_layers=a.layers,
-                   num_heads=a.heads, feed_forward_proj="gated-gelu", tie_word_embeddings=True, dropout_rate=0.1,
+                   num_heads=a.heads, feed_forward_proj="gated-gelu", tie_word_embeddings=True, dropout_rate=a.dropout,
                    decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
     model = T5ForConditionalGeneration(cfg).to(a.device)
     params = sum(p.numel() for p in model.parameters())
@@ -210,10 +212,14 @@ def main():
             loss.backward()
             total += loss.item()
         opt.step()
-        if step % a.eval_every == 0 or step == a.steps:
+        out_of_time = a.time_budget is not None and time.time() - start > 60 * a.time_budget
+        if step % a.eval_every == 0 or step == a.steps or out_of_time:
             hl = heldout_loss()
             curve.append({"step": step, "train_loss": total, "heldout_loss": hl, "seconds": round(time.time() - start, 1)})
             print(f"step {step}: train loss {total:.4f}, held-out loss {hl:.4f} ({time.time() - start:.0f} s)", file=sys.stderr)
+        if out_of_time:
+            print(f"time budget of {a.time_budget} minutes reached at step {step}", file=sys.stderr)
+            break
 
     model.eval()
     model.save_pretrained(a.out, safe_serialization=True)
@@ -242,6 +248,8 @@ def main():
         "train_records": len(train), "heldout_records": len(held),
         "args": vars(a),
         "curve": curve,
+        "steps_done": curve[-1]["step"] if curve else 0,
+        "examples_seen": (curve[-1]["step"] if curve else 0) * a.batch_size * a.grad_accum,
         "heldout_rougeL": sum(rouge) / len(rouge),
         "heldout_exact": exact / len(held),
         "transformers": __import__("transformers").__version__, "torch": torch.__version__,
