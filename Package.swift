@@ -79,11 +79,17 @@ let package = Package(
             dependencies: ["QuarryCore", "QuarryNeural", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Plugins/RADCoT"
         ),
+        // RADIO: the rationale-distilled reranker (seed paper 2), bi- or cross-encoder.
+        .target(
+            name: "RADIO",
+            dependencies: ["QuarryNeural", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            path: "Plugins/RADIO"
+        ),
         // The command-line front end as a library, so third parties can build their own `quarry`.
         .target(
             name: "QuarryCLI",
             dependencies: [
-                "QuarryCore", "QuarryLLM", "QuarryNeural", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "RADCoT",
+                "QuarryCore", "QuarryLLM", "QuarryNeural", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "RADCoT", "RADIO",
                 .product(name: "QuarryAPI", package: "QuarryAPI"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -92,7 +98,7 @@ let package = Package(
         .executableTarget(name: "quarry", dependencies: ["QuarryCLI"], path: "Sources/quarry"),
         .testTarget(
             name: "QuarryCoreTests",
-            dependencies: ["QuarryCore", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "RADCoT", "QuarryCLI", "QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            dependencies: ["QuarryCore", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "RADCoT", "RADIO", "QuarryCLI", "QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Tests/QuarryCoreTests"
         ),
         .testTarget(

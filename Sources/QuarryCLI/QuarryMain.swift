@@ -10,6 +10,7 @@ import LLMCoT
 import Precomputed
 import Query2Doc
 import RADCoT
+import RADIO
 import RM3
 
 public enum QuarryMain {
@@ -21,6 +22,7 @@ public enum QuarryMain {
         registry.register(CoTExpander.plugin)
         registry.register(Query2DocExpander.plugin)
         registry.register(RADCoTExpander.plugin)
+        registry.register(RADIOReranker.plugin)
         return registry
     }
 

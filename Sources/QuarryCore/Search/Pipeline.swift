@@ -130,7 +130,15 @@ extension Pipeline {
             }
             var reranked = zip(top, scores).map { Hit(docid: $0.docid, score: $1) }
             reranked.sort(by: Ranking.before)
-            hits = reranked + hits[n...]
+            // The hits below the reranked ones keep their first-stage order, shifted below the lowest
+            // reranked score with their spacing kept: trec_eval orders by score, not by rank.
+            var tail = Array(hits[n...])
+            if let low = reranked.last?.score, let high = tail.first?.score {
+                let shift = low - high - 1
+                for i in tail.indices { tail[i].score += shift }
+            }
+            hits = reranked + tail
+            if let keep = reranker.instance.keep { hits = Array(hits.prefix(keep)) }
         }
         result.hits = Array(hits.prefix(k))
         return result

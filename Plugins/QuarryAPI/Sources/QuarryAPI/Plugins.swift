@@ -42,11 +42,14 @@ public struct Candidate: Sendable, Hashable {
 public protocol Reranker: Sendable {
     /// How many of the top candidates this reranker wants to see (nil: all).
     var depth: Int? { get }
+    /// How many hits to keep after reranking (nil: all; RADIO's k2). API 1.2.
+    var keep: Int? { get }
     func rerank(_ query: Query, candidates: [Candidate]) async throws -> [Double]
 }
 
 extension Reranker {
     public var depth: Int? { nil }
+    public var keep: Int? { nil }
 }
 
 /// A query expander as the registry knows it: a name, a summary, its options and a factory.
@@ -84,5 +87,5 @@ public struct RerankerPlugin: Sendable {
 /// The version of this API; a plugin built against another major version is refused at load time.
 public enum QuarryAPIVersion {
     public static let major = 1
-    public static let minor = 1
+    public static let minor = 2
 }

@@ -1,0 +1,143 @@
+// `radio`: seed paper 2's reranker at query time — a BERT-family model rescoring the first stage's top
+// k1: a bi-encoder (mean-pooled embeddings, cosine; the paper's gte backbones) or a cross-encoder
+// (sequence-classification head; its bge-reranker backbone). Fine-tuned on rationale-aligned data by
+// tools/radio/, it is the paper's RADIO; untuned all-MiniLM-L6-v2 is its baseline.
+import Foundation
+import QuarryAPI
+import QuarryNeural
+
+public final class RADIOReranker: Reranker, @unchecked Sendable {
+    public static let plugin = RerankerPlugin(
+        name: "radio",
+        summary: "RADIO: a BERT bi-encoder (cosine) or cross-encoder rescoring the top k1 candidates; keep k2",
+        options: [
+            OptionSpec("model", .string, default: nil, help: "Hugging Face / sentence-transformers directory; required"),
+            OptionSpec("kind", .string, default: .string("bi"), help: "bi (mean-pooled embeddings, cosine) or cross (classification head on the pair)"),
+            OptionSpec("k1", .int, default: .int(20), help: "candidates rescored; the hits below follow in their first-stage order"),
+            OptionSpec("k2", .int, default: nil, help: "keep only the top k2 after reranking (default: keep all)"),
+            OptionSpec("alpha", .double, default: .double(1), help: "weight of the model's score against the first stage's, both min-max normalised (1: the model alone)"),
+            OptionSpec("batchSize", .int, default: .int(32), help: "texts per forward pass"),
+            OptionSpec("maxTokens", .int, default: nil, help: "tokens per text or pair (default: the model's max_seq_length)"),
+        ],
+        make: { try RADIOReranker(options: $0) })
+
+    enum Scorer {
+        case bi(SentenceEncoder)
+        case cross(BERTModel)
+    }
+
+    let scorer: Scorer
+    let tokenizer: WordPieceTokenizer
+    let k1: Int
+    let k2: Int?
+    let alpha: Double
+    let batchSize: Int
+    let maxTokens: Int
+    /// Document embeddings already computed in this run (bi-encoder), by docid.
+    private var embeddings: [String: [Float]] = [:]
+    private let cacheLock = NSLock()
+    /// One query at a time through the model: it already uses every core.
+    private let modelLock = NSLock()
+
+    public var depth: Int? { k1 }
+    public var keep: Int? { k2 }
+
+    init(options o: Options) throws {
+        guard let dir = o.string("model"), !dir.isEmpty else {
+            throw OptionError("radio.model is required: a BERT-family model directory (e.g. all-MiniLM-L6-v2)")
+        }
+        k1 = o.int("k1") ?? 20
+        k2 = o.int("k2")
+        alpha = o.double("alpha") ?? 1
+        batchSize = o.int("batchSize") ?? 32
+        guard k1 >= 1 else { throw OptionError("radio.k1 must be at least 1, got \(k1)") }
+        if let k2, k2 < 1 { throw OptionError("radio.k2 must be at least 1, got \(k2)") }
+        guard (0...1).contains(alpha) else { throw OptionError("radio.alpha must be between 0 and 1, got \(alpha)") }
+        guard batchSize >= 1 else { throw OptionError("radio.batchSize must be at least 1, got \(batchSize)") }
+        let kind = o.string("kind") ?? "bi"
+        do {
+            tokenizer = try WordPieceTokenizer(directory: dir)
+            switch kind {
+            case "bi":
+                let encoder = try SentenceEncoder(directory: dir)
+                scorer = .bi(encoder)
+                maxTokens = o.int("maxTokens") ?? encoder.maxSequenceLength
+            case "cross":
+                let model = try BERTModel(directory: dir)
+                guard model.hasClassifier else {
+                    throw OptionError("radio.model \(dir): no classification head (classifier.weight); use radio.kind=bi for an embedding model")
+                }
+                scorer = .cross(model)
+                maxTokens = o.int("maxTokens") ?? model.config.maxPositions
+            default:
+                throw OptionError("radio.kind must be bi or cross, got '\(kind)'")
+            }
+        } catch let e as CheckpointError {
+            throw OptionError("radio.model: \(e.message)")
+        } catch let e as TokenizerError {
+            throw OptionError("radio.model: \(e.description)")
+        }
+        guard maxTokens >= 2 else { throw OptionError("radio.maxTokens must be at least 2, got \(maxTokens)") }
+    }
+
+    /// A candidate as the model reads it: its title, a space, its text.
+    static func text(_ c: Candidate) -> String { c.title.isEmpty ? c.text : c.title + " " + c.text }
+
+    public func rerank(_ query: Query, candidates: [Candidate]) async throws -> [Double] {
+        guard !candidates.isEmpty else { return [] }
+        let model = try modelLock.withLock { try scores(query, candidates) }
+        guard alpha < 1 else { return model }
+        let m = Self.minMax(model), first = Self.minMax(candidates.map(\.score))
+        return zip(m, first).map { alpha * $0 + (1 - alpha) * $1 }
+    }
+
+    func scores(_ query: Query, _ candidates: [Candidate]) throws -> [Double] {
+        switch scorer {
+        case .cross(let model):
+            var out: [Double] = []
+            for start in stride(from: 0, to: candidates.count, by: batchSize) {
+                let chunk = candidates[start..<min(start + batchSize, candidates.count)]
+                let inputs = try chunk.map { c -> BERTInput in
+                    let e = try tokenizer.encode(query.text, Self.text(c), maxLength: maxTokens, truncation: .longestFirst)
+                    return BERTInput(tokenIds: e.ids, tokenTypeIds: e.typeIds, attentionMask: e.attentionMask)
+                }
+                let logits = try model.classify(inputs)
+                let labels = logits.columns
+                out += (0..<chunk.count).map { Double(logits.scalars[$0 * labels]) }
+            }
+            return out
+        case .bi(let encoder):
+            let missing = cacheLock.withLock { candidates.filter { embeddings[$0.docid] == nil } }
+            var unique: [Candidate] = [], seen = Set<String>()
+            for c in missing where seen.insert(c.docid).inserted { unique.append(c) }
+            let texts = [query.text] + unique.map(Self.text)
+            let vectors = try encoder.embed(texts.map { t in
+                let e = tokenizer.encode(t, maxLength: maxTokens)
+                return BERTInput(tokenIds: e.ids, tokenTypeIds: e.typeIds, attentionMask: e.attentionMask)
+            }, batchSize: batchSize)
+            let d = encoder.dimension, v = vectors.scalars
+            let q = Array(v[0..<d])
+            cacheLock.withLock {
+                for (i, c) in unique.enumerated() { embeddings[c.docid] = Array(v[(i + 1) * d..<(i + 2) * d]) }
+            }
+            let docs = cacheLock.withLock { candidates.map { embeddings[$0.docid]! } }
+            return docs.map { Self.cosine(q, $0) }
+        }
+    }
+
+    static func cosine(_ a: [Float], _ b: [Float]) -> Double {
+        var dot = 0.0, na = 0.0, nb = 0.0
+        for i in a.indices {
+            dot += Double(a[i]) * Double(b[i])
+            na += Double(a[i]) * Double(a[i])
+            nb += Double(b[i]) * Double(b[i])
+        }
+        return na > 0 && nb > 0 ? dot / (na.squareRoot() * nb.squareRoot()) : 0
+    }
+
+    /// (x − min) / (max − min); all equal: all 1.
+    static func minMax(_ xs: [Double]) -> [Double] {
+        guard let lo = xs.min(), let hi = xs.max() else { return [] }
+        return xs.map { hi > lo ? ($0 - lo) / (hi - lo) : 1 }
+    }
+}
