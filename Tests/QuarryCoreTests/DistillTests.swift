@@ -141,4 +141,48 @@ final class DistillTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.jsonl"))
         }
     }
+
+    func testRADIODataTakesThePositiveClosestToTheRationale() throws {
+        let dir = try temporaryDirectory(self)
+        let docs = TestPaths.sample.appendingPathComponent("documents.jsonl").path
+        let index = dir + "/sample"
+        XCTAssertEqual(try quarry("index", "--collection", docs, "--format", "beir", "--index", index).status, 0)
+        let topics = try FixtureFiles.write("1\thow do stars die\n", dir + "/t.tsv")
+        XCTAssertEqual(try quarry("run", "--index", index, "--topics", topics, "--k", "20", "--output", dir + "/bm25.run").status, 0)
+        let bm25 = try String(contentsOfFile: dir + "/bm25.run", encoding: .utf8).split(separator: "\n").map { String($0.split(separator: " ")[2]) }
+        var text: [String: String] = [:]
+        for line in try String(contentsOfFile: docs, encoding: .utf8).split(separator: "\n") {
+            let d = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            text[d["_id"] as! String] = (d["title"] as! String) + " " + (d["text"] as! String)
+        }
+        // The rationale is the text of BM25's 8th candidate: with α = 1 it must be the positive.
+        let target = bm25[7]
+        let rationale = String(decoding: try JSONSerialization.data(withJSONObject: ["qid": "1", "query": "how do stars die", "expansion": text[target]!]), as: UTF8.self)
+        let file = try FixtureFiles.write(rationale + "\n", dir + "/rationales.jsonl")
+        func groups(_ extra: [String]) throws -> [String: Any] {
+            let r = try builtQuarry(["distill", "radio-data", "--index", index, "--rationales", file, "--output", dir + "/g.jsonl"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try JSONSerialization.jsonObject(with: Data(try String(contentsOfFile: dir + "/g.jsonl", encoding: .utf8).utf8)) as! [String: Any]
+        }
+        let only = try groups(["--alpha", "1"])
+        XCTAssertEqual((only["pos"] as! [String: String])["id"], target)
+        XCTAssertEqual((only["pos"] as! [String: String])["text"], text[target])
+        let negs = (only["negs"] as! [[String: String]]).map { $0["id"]! }
+        XCTAssertEqual(negs.count, 6)
+        XCTAssertFalse(negs.contains(target))
+        // α = 0: the retrieval order itself; negatives at its ranks 3, 4, 6, 9, 13, 18.
+        let retrieval = try groups(["--alpha", "0"])
+        XCTAssertEqual((retrieval["pos"] as! [String: String])["id"], bm25[0])
+        XCTAssertEqual((retrieval["negs"] as! [[String: String]]).map { $0["id"]! }, [3, 4, 6, 9, 13, 18].map { bm25[$0] })
+        // Sampled negatives: from rank 5 on, 4 of them, the same for the same seed.
+        let a = try groups(["--alpha", "0", "--negatives-shift", "5", "--negatives-sample", "4", "--seed", "3"])
+        let b = try groups(["--alpha", "0", "--negatives-shift", "5", "--negatives-sample", "4", "--seed", "3"])
+        let sampled = (a["negs"] as! [[String: String]]).map { $0["id"]! }
+        XCTAssertEqual(sampled, (b["negs"] as! [[String: String]]).map { $0["id"]! })
+        XCTAssertEqual(Set(sampled).count, 4)
+        XCTAssertTrue(Set(sampled).isSubset(of: bm25[5...]))
+        let bad = try builtQuarry(["distill", "radio-data", "--index", index, "--rationales", file, "--output", dir + "/x.jsonl", "--negatives", "3,40"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("--negatives"), bad.stderr)
+    }
 }
