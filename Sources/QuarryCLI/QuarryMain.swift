@@ -84,6 +84,6 @@ struct QuarryCommand: AsyncParsableCommand {
         version: Quarry.version,
         subcommands: [IndexCommand.self, SearchCommand.self, RunCommand.self, ExpandCommand.self, EvalCommand.self, ExperimentCommand.self,
                       PluginsCommand.self, DocCommand.self, StatsCommand.self, AnalyzeCommand.self, RegressCommand.self,
-                      FuseCommand.self, DistillCommand.self, EmbedCommand.self, GenerateCommand.self, BenchCommand.self]
+                      FuseCommand.self, DistillCommand.self, RAGEvalCommand.self, EmbedCommand.self, GenerateCommand.self, BenchCommand.self]
     )
 }

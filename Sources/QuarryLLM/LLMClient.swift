@@ -131,17 +131,21 @@ public final class LLMClient: Sendable {
         self.stats = stats
     }
 
-    /// The request body for `prompt`, as canonical JSON (sorted keys: it is also the cache key).
-    func requestBody(_ prompt: String) throws -> Data {
+    /// The request body for `prompt` (after a system message, when given), as canonical JSON (sorted
+    /// keys: it is also the cache key). The completions endpoint has no roles: the system text goes first.
+    func requestBody(_ prompt: String, system: String? = nil) throws -> Data {
         // Written by hand in sorted-key order, byte for byte what JSONSerialization with .sortedKeys
         // writes (a test checks), at a fraction of its cost: a cache hit is mostly this.
         var out = "{\"max_tokens\":\(config.maxTokens),"
         switch config.endpoint {
-        case .chat: out += "\"messages\":[{\"content\":" + CanonicalJSON.string(prompt) + ",\"role\":\"user\"}],"
+        case .chat:
+            out += "\"messages\":["
+            if let system { out += "{\"content\":" + CanonicalJSON.string(system) + ",\"role\":\"system\"}," }
+            out += "{\"content\":" + CanonicalJSON.string(prompt) + ",\"role\":\"user\"}],"
         case .completions: break
         }
         out += "\"model\":" + CanonicalJSON.string(config.model) + ","
-        if config.endpoint == .completions { out += "\"prompt\":" + CanonicalJSON.string(prompt) + "," }
+        if config.endpoint == .completions { out += "\"prompt\":" + CanonicalJSON.string(system.map { $0 + "\n\n" + prompt } ?? prompt) + "," }
         if let seed = config.seed { out += "\"seed\":\(seed)," }
         if !config.stop.isEmpty { out += "\"stop\":[" + config.stop.map(CanonicalJSON.string).joined(separator: ",") + "]," }
         out += "\"temperature\":" + CanonicalJSON.number(config.temperature) + "}"
@@ -149,9 +153,9 @@ public final class LLMClient: Sendable {
     }
 
     /// The text the model writes for `prompt`: from the cache, or from the server (then cached).
-    public func complete(_ prompt: String) async throws -> String {
+    public func complete(_ prompt: String, system: String? = nil) async throws -> String {
         let started = DispatchTime.now().uptimeNanoseconds
-        let body = try requestBody(prompt)
+        let body = try requestBody(prompt, system: system)
         let key = config.url + "\n" + String(decoding: body, as: UTF8.self)
         if let cache, let hit = try cache.get(key) {
             stats.add(cacheHit: 1, hitSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)

@@ -4,7 +4,7 @@
 The first path segment picks the behaviour: /MODE/v1/chat/completions or /MODE/v1/completions.
 A suffix after a dash (ok-replay, slowish-run) behaves as MODE but is counted apart, so tests do
 not see each other's requests.
-  ok          answers "echo: <prompt>"
+  ok          answers "echo: <prompt>" (chat with a system message: "echo: <system> || <prompt>")
   flaky       HTTP 500 for the first two requests of each prompt, then ok
   ratelimit   HTTP 429 with Retry-After: 1 for the first request of each prompt, then ok
   slow        sleeps 5 s before answering (longer than the tests' total timeout)
@@ -63,7 +63,8 @@ class Handler(BaseHTTPRequestHandler):
         mode = self.path.strip("/").split("/")[0]
         kind = mode.split("-", 1)[0]
         chat = self.path.endswith("/chat/completions")
-        prompt = request["messages"][0]["content"] if chat else request.get("prompt", "")
+        # Several messages (system, then user) echo as "SYSTEM || USER".
+        prompt = " || ".join(m["content"] for m in request["messages"]) if chat else request.get("prompt", "")
         with lock:
             counts[mode] = counts.get(mode, 0) + 1
             n = per_prompt[(mode, prompt)] = per_prompt.get((mode, prompt), 0) + 1

@@ -145,6 +145,15 @@ final class LLMClientTests: XCTestCase {
                     if !stop.isEmpty { body["stop"] = stop }
                     let expected = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
                     XCTAssertEqual(String(decoding: try client.requestBody(p), as: UTF8.self), String(decoding: expected, as: UTF8.self))
+                    // With a system message: a first "system" message (chat), or the text before the prompt (completions).
+                    let system = "be brief \"now\"\n"
+                    if endpoint == .chat {
+                        body["messages"] = [["role": "system", "content": system], ["role": "user", "content": p]]
+                    } else {
+                        body["prompt"] = system + "\n\n" + p
+                    }
+                    let withSystem = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
+                    XCTAssertEqual(String(decoding: try client.requestBody(p, system: system), as: UTF8.self), String(decoding: withSystem, as: UTF8.self))
                 }
             }
         }

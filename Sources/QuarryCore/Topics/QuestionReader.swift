@@ -11,10 +11,13 @@ public struct Question: Sendable, Hashable {
     public var id: String
     public var text: String
     public var answers: [String]
-    public init(id: String, text: String, answers: [String]) {
+    /// The article a SQuAD question was asked about (for splitting by article), else "".
+    public var article: String
+    public init(id: String, text: String, answers: [String], article: String = "") {
         self.id = id
         self.text = text
         self.answers = answers
+        self.article = article
     }
 }
 
@@ -22,6 +25,8 @@ public enum QuestionFormat: String, Sendable, CaseIterable {
     case dprTSV = "dpr-tsv"
     case jsonl
     case topics
+    /// SQuAD v1.1 JSON: data[].paragraphs[].qas[] with the article's title.
+    case squad
 }
 
 public enum QuestionReader {
@@ -29,6 +34,8 @@ public enum QuestionReader {
         let text = try decodeUTF8(try ByteStream(path: path).readAll(), file: path, line: nil)
         let f = format ?? detect(text)
         switch f {
+        case .squad:
+            return try squad(text, path: path)
         case .topics:
             return try TopicReader.read(path).map { Question(id: $0.id, text: $0.text, answers: []) }
         case .jsonl:
@@ -38,10 +45,14 @@ public enum QuestionReader {
         }
     }
 
-    /// JSON lines start with "{"; a TSV whose second field is a list literal is DPR's; else topics.
+    /// A first line that is a whole JSON object without "data" makes JSON lines; any other text
+    /// starting with "{" is SQuAD's one JSON document; a TSV whose second field is a list literal is DPR's; else topics.
     static func detect(_ text: String) -> QuestionFormat {
         guard let first = text.split(whereSeparator: { $0.isNewline }).first(where: { !$0.allSatisfy(\.isWhitespace) }) else { return .topics }
-        if first.first == "{" { return .jsonl }
+        if first.first == "{" {
+            let obj = (try? JSONSerialization.jsonObject(with: Data(first.utf8))) as? [String: Any]
+            return obj.map { $0["data"] == nil } ?? false ? .jsonl : .squad
+        }
         let fields = first.split(separator: "\t", maxSplits: 1)
         if fields.count == 2, let f = fields[1].drop(while: { $0 == "\"" }).first, f == "[" { return .dprTSV }
         return .topics
@@ -52,6 +63,27 @@ public enum QuestionReader {
         text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated().compactMap { n, line in
             line.allSatisfy(\.isWhitespace) ? nil : (n, line)
         }
+    }
+
+    /// SQuAD v1.1: every question with its answers' texts and its article's title (underscores as spaces).
+    static func squad(_ text: String, path: String) throws -> [Question] {
+        guard let obj = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any], let data = obj["data"] as? [[String: Any]] else {
+            throw inputError(path, line: nil, "not SQuAD JSON (an object with a \"data\" array of articles)")
+        }
+        var out: [Question] = []
+        for (a, article) in data.enumerated() {
+            let title = (article["title"] as? String ?? "").replacingOccurrences(of: "_", with: " ")
+            for paragraph in article["paragraphs"] as? [[String: Any]] ?? [] {
+                for qa in paragraph["qas"] as? [[String: Any]] ?? [] {
+                    guard let q = qa["question"] as? String, let id = qa["id"] as? String else {
+                        throw inputError(path, line: nil, "data[\(a)]: a question without \"id\" or \"question\"")
+                    }
+                    let answers = (qa["answers"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+                    out.append(Question(id: id, text: q, answers: answers, article: title))
+                }
+            }
+        }
+        return out
     }
 
     static func jsonQuestion(_ line: Substring, path: String, line n: Int) throws -> Question {
