@@ -233,7 +233,8 @@ def main():
             enc, m = encode_fid(ids, mask)
             out = model.generate(encoder_outputs=enc, attention_mask=m, max_new_tokens=max_new, num_beams=1, do_sample=False)
             tokens = out[0].tolist()
-            text = sp.decode([t for t in tokens if t > 2 and t < sp.get_piece_size()])
+            # As the Swift tokenizer decodes: pad and </s> dropped, <unk> shown as sentencepiece shows it (⁇).
+            text = sp.decode([t for t in tokens if t > 1 and t < sp.get_piece_size()])
             target_ids = encode(sp, collapse(r["target"]), a.max_target_tokens)
             target = sp.decode(target_ids[:-1])
             exact += int(text == target)
