@@ -118,7 +118,7 @@ final class CommandLineTests: XCTestCase {
 
     func testBadInputIsOneLineAndNonZero() throws {
         assertOneLineError(try quarry("search", "--index", Self.dir + "/missing", "x"), contains: "no index there")
-        assertOneLineError(try quarry("search", "--index", Self.index, "--expander", "nope", "x"), contains: "valid expanders: cot, precomputed, query2doc, rm3")
+        assertOneLineError(try quarry("search", "--index", Self.index, "--expander", "nope", "x"), contains: "valid expanders: cot, precomputed, query2doc, radcot, rm3")
         assertOneLineError(try quarry("search", "--index", Self.index, "--set", "rm3.fbDocs=x", "glacier"), contains: "rm3.fbDocs")
         assertOneLineError(try quarry("eval", "--qrels", Self.qrels, "--run", Self.topics), contains: Self.topics + ":1:")
         assertOneLineError(try quarry("eval", "--qrels", Self.qrels, "--run", Self.qrels, "--metric", "nDGC@10"), contains: "unknown metric")

@@ -126,6 +126,7 @@ def main():
     ap.add_argument("--grad-accum", type=int, default=4)
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--decay", action="store_true", help="decay the learning rate linearly to 0 over --steps")
     ap.add_argument("--weight-decay", type=float, default=0.0)
     ap.add_argument("--steps", type=int, default=1000, help="optimizer steps")
     ap.add_argument("--time-budget", type=float, help="stop after this many minutes of training (then evaluate and export)")
@@ -195,6 +196,7 @@ def main():
         return total / count
 
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, 1 - s / a.steps) if a.decay else 1.0)
     order, pos, curve = [], 0, []
     model.train()
     start = time.time()
@@ -212,6 +214,7 @@ def main():
             loss.backward()
             total += loss.item()
         opt.step()
+        schedule.step()
         out_of_time = a.time_budget is not None and time.time() - start > 60 * a.time_budget
         if step % a.eval_every == 0 or step == a.steps or out_of_time:
             hl = heldout_loss()
