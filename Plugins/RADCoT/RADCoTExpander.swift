@@ -49,16 +49,14 @@ public final class RADCoTExpander: QueryExpander, @unchecked Sendable {
             throw OptionError("radcot.lengthUnit must be words or chars, got '\(o.string("lengthUnit") ?? "")'")
         }
         rule = .cot(nc: max(0, o.int("nc") ?? 5), unit: unit)
-        do {
-            if let file = o.string("promptFile") {
-                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                    throw OptionError("radcot.promptFile: cannot read \(file)")
-                }
-                prompt = try RADCoTPrompt(template: text, origin: "radcot.promptFile \(file)")
-            } else {
-                prompt = try RADCoTPrompt(template: RADCoTPrompt.paper)
+        if let file = o.string("promptFile") {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw OptionError("radcot.promptFile: cannot read \(file)")
             }
-        } catch let e as PromptError { throw OptionError(e.description) }
+            prompt = try RADCoTPrompt(template: text, origin: "radcot.promptFile \(file)")
+        } else {
+            prompt = try RADCoTPrompt(template: RADCoTPrompt.paper)
+        }
         do {
             student = try FusionInDecoder(directory: dir)
         } catch let e as CheckpointError {
@@ -93,7 +91,7 @@ public final class RADCoTExpander: QueryExpander, @unchecked Sendable {
         let read = { (s: any Searcher) throws -> [String] in
             try s.search(.text(text), k: self.passages).map { hit in
                 guard let d = try s.document(hit.docid) else { return "" }
-                return RADCoTPrompt.passage(title: d.title, text: d.text)
+                return d.passage
             }
         }
         if let passageIndex { return try passageIndex.with(read) }

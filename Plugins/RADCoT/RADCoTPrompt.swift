@@ -1,8 +1,9 @@
 // How the student's encoder inputs are written: one per retrieved passage, from the paper's
 // retrieval-augmented prompt. `quarry distill radcot-data` records the passages and tools/radcot/
-// builds the same inputs for training (its `source_texts` mirrors `sources` here), so train and
-// inference see the same text.
+// builds the same inputs for training (its `sources` mirrors `sources` here; a passage reads as
+// QuarryAPI's `Document.passage`), so train and inference see the same text.
 import Foundation
+import QuarryAPI
 
 public struct RADCoTPrompt: Sendable, Hashable {
     /// RADCoT, Table 7 (../shared/prompts/radcot-retrieval-augmented.txt).
@@ -14,14 +15,9 @@ public struct RADCoTPrompt: Sendable, Hashable {
     public init(template: String, origin: String = "template") throws {
         let t = template.trimmingCharacters(in: .whitespacesAndNewlines)
         for p in ["{query}", "{passage}"] where !t.contains(p) {
-            throw PromptError("\(origin): the RADCoT prompt needs a \(p) placeholder")
+            throw OptionError("\(origin): the RADCoT prompt needs a \(p) placeholder")
         }
         self.template = t
-    }
-
-    /// A passage as the student reads it: its title, then its text.
-    public static func passage(title: String, text: String) -> String {
-        title.isEmpty ? text : title + " " + text
     }
 
     /// One encoder input per passage; with no passages (the paper's "p:0" ablation) one input with an
@@ -32,9 +28,4 @@ public struct RADCoTPrompt: Sendable, Hashable {
             return filled.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
         }
     }
-}
-
-public struct PromptError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    init(_ d: String) { description = d }
 }

@@ -80,14 +80,11 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
         guard maxTokens >= 2 else { throw OptionError("radio.maxTokens must be at least 2, got \(maxTokens)") }
     }
 
-    /// A candidate as the model reads it: its title, a space, its text.
-    static func text(_ c: Candidate) -> String { c.title.isEmpty ? c.text : c.title + " " + c.text }
-
     public func rerank(_ query: Query, candidates: [Candidate]) async throws -> [Double] {
         guard !candidates.isEmpty else { return [] }
         let model = try modelLock.withLock { try scores(query, candidates) }
         guard alpha < 1 else { return model }
-        let m = Self.minMax(model), first = Self.minMax(candidates.map(\.score))
+        let m = RADIOScores.minMax(model), first = RADIOScores.minMax(candidates.map(\.score))
         return zip(m, first).map { alpha * $0 + (1 - alpha) * $1 }
     }
 
@@ -97,10 +94,7 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
             var out: [Double] = []
             for start in stride(from: 0, to: candidates.count, by: batchSize) {
                 let chunk = candidates[start..<min(start + batchSize, candidates.count)]
-                let inputs = try chunk.map { c -> BERTInput in
-                    let e = try tokenizer.encode(query.text, Self.text(c), maxLength: maxTokens, truncation: .longestFirst)
-                    return BERTInput(tokenIds: e.ids, tokenTypeIds: e.typeIds, attentionMask: e.attentionMask)
-                }
+                let inputs = try chunk.map { BERTInput(try tokenizer.encode(query.text, $0.passage, maxLength: maxTokens, truncation: .longestFirst)) }
                 let logits = try model.classify(inputs)
                 let labels = logits.columns
                 out += (0..<chunk.count).map { Double(logits.scalars[$0 * labels]) }
@@ -110,34 +104,15 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
             let missing = cacheLock.withLock { candidates.filter { embeddings[$0.docid] == nil } }
             var unique: [Candidate] = [], seen = Set<String>()
             for c in missing where seen.insert(c.docid).inserted { unique.append(c) }
-            let texts = [query.text] + unique.map(Self.text)
-            let vectors = try encoder.embed(texts.map { t in
-                let e = tokenizer.encode(t, maxLength: maxTokens)
-                return BERTInput(tokenIds: e.ids, tokenTypeIds: e.typeIds, attentionMask: e.attentionMask)
-            }, batchSize: batchSize)
+            let texts = [query.text] + unique.map(\.passage)
+            let vectors = try encoder.embed(texts.map { BERTInput(tokenizer.encode($0, maxLength: maxTokens)) }, batchSize: batchSize)
             let d = encoder.dimension, v = vectors.scalars
             let q = Array(v[0..<d])
             cacheLock.withLock {
                 for (i, c) in unique.enumerated() { embeddings[c.docid] = Array(v[(i + 1) * d..<(i + 2) * d]) }
             }
             let docs = cacheLock.withLock { candidates.map { embeddings[$0.docid]! } }
-            return docs.map { Self.cosine(q, $0) }
+            return docs.map { RADIOScores.cosine(q, $0) }
         }
-    }
-
-    static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        var dot = 0.0, na = 0.0, nb = 0.0
-        for i in a.indices {
-            dot += Double(a[i]) * Double(b[i])
-            na += Double(a[i]) * Double(a[i])
-            nb += Double(b[i]) * Double(b[i])
-        }
-        return na > 0 && nb > 0 ? dot / (na.squareRoot() * nb.squareRoot()) : 0
-    }
-
-    /// (x − min) / (max − min); all equal: all 1.
-    static func minMax(_ xs: [Double]) -> [Double] {
-        guard let lo = xs.min(), let hi = xs.max() else { return [] }
-        return xs.map { hi > lo ? ($0 - lo) / (hi - lo) : 1 }
     }
 }

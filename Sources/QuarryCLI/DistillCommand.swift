@@ -9,6 +9,7 @@ import QuarryLLM
 import QuarryNeural
 import Query2Doc
 import RADCoT
+import RADIO
 
 struct DistillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -96,18 +97,14 @@ struct DistillTeacherCommand: AsyncParsableCommand {
             throw QuarryError("\(questions): question \(q.id) has no answer; the rationale prompt needs each question's gold answer")
         }
         let template = try promptFile.map { try PromptTemplate.load($0, requiring: prompt.placeholders) } ?? prompt.builtin()
-        var given: [String: OptionValue] = [:]
-        for s in settings {
-            guard let eq = s.firstIndex(of: "="), s.hasPrefix("llm.") else { throw QuarryError("--set expects llm.KEY=VALUE, got '\(s)'") }
-            given[String(s[s.index(s.startIndex, offsetBy: 4)..<eq])] = .string(String(s[s.index(after: eq)...]))
-        }
-        let client = try LLMRuntime.shared.client(try LLMPluginOptions.config(try Options.resolve(given, specs: prompt.specs, plugin: "llm"), plugin: "llm"))
+        let client = try LLMRuntime.shared.client(try StandaloneLLM.config(settings, specs: prompt.specs))
 
         // Resume: keep the records already written for these questions.
-        let done = try TeacherFile.existing(output, expected: ids)
+        let done = try ResumableJSONL.existing(output, kind: "a teacher record {\"qid\",\"query\",\"expansion\"}") { $0["expansion"] is String }
+            .compactMapValues { ids.contains($0.record["qid"] as! String) ? $0.line : nil }
         let todo = all.filter { done[$0.id] == nil }
         if !done.isEmpty { printError("\(output): \(done.count) questions already done; \(todo.count) to go") }
-        let appender = try TeacherFile.Appender(path: output, keeping: all.compactMap { done[$0.id] })
+        let appender = try ResumableJSONL.Appender(path: output, keeping: all.compactMap { done[$0.id] })
 
         let started = Date()
         let width = max(1, min(client.limiter.limit, todo.count))
@@ -133,69 +130,6 @@ struct DistillTeacherCommand: AsyncParsableCommand {
             printError("warning: \(failures.count) questions failed; they are not in \(output) (run again to retry):")
             for f in failures.prefix(5) { printError("  \(f)") }
             throw ExitStatus(code: 3)
-        }
-    }
-}
-
-/// The teacher JSONL file: read back for resuming, appended to as answers arrive, put in order at the end.
-enum TeacherFile {
-    /// Records already written whose qid is among `expected`, by qid: those in `path` and those appended
-    /// to `path`.partial by a run that was interrupted (whose last line may be cut short).
-    static func existing(_ path: String, expected: Set<String>) throws -> [String: String] {
-        var out: [String: String] = [:]
-        for (file, partial) in [(path, false), (path + ".partial", true)] where FileManager.default.fileExists(atPath: file) {
-            guard let data = FileManager.default.contents(atPath: file) else { throw QuarryError("\(file): cannot read") }
-            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-            for (n, line) in lines.enumerated() {
-                guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-                      let qid = obj["qid"] as? String, obj["expansion"] is String else {
-                    if partial && n == lines.count - 1 { break }   // cut by the interruption
-                    throw QuarryError("\(file):\(n + 1): not a teacher record {\"qid\",\"query\",\"expansion\"}; move the file away or fix it")
-                }
-                if expected.contains(qid) { out[qid] = String(line) }
-            }
-        }
-        return out
-    }
-
-    final class Appender: @unchecked Sendable {
-        let path: String
-        let handle: FileHandle
-        let lock = NSLock()
-        var lines: [String: String] = [:]
-
-        /// Starts `path` over with the `keeping` lines, then appends.
-        init(path: String, keeping: [String]) throws {
-            self.path = path
-            let tmp = path + ".partial"
-            guard FileManager.default.createFile(atPath: tmp, contents: Data(keeping.map { $0 + "\n" }.joined().utf8)) else {
-                throw QuarryError("\(tmp): cannot write")
-            }
-            guard let h = FileHandle(forWritingAtPath: tmp) else { throw QuarryError("\(tmp): cannot open") }
-            handle = h
-            try handle.seekToEnd()
-            for line in keeping {
-                if let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let qid = obj["qid"] as? String {
-                    lines[qid] = line
-                }
-            }
-        }
-
-        func append(_ record: [String: Any]) throws {
-            let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes])
-            let line = String(decoding: data, as: UTF8.self)
-            try lock.withLock {
-                try handle.write(contentsOf: Data((line + "\n").utf8))
-                lines[record["qid"] as! String] = line
-            }
-        }
-
-        /// Writes every record in `order` to `path` atomically and drops the partial file.
-        func finish(order: [String]) throws {
-            try handle.close()
-            let text = order.compactMap { lines[$0] }.map { $0 + "\n" }.joined()
-            try RunWriter.writeAtomically(text, to: path)
-            try? FileManager.default.removeItem(atPath: path + ".partial")
         }
     }
 }
@@ -362,10 +296,7 @@ struct RADIODataCommand: AsyncParsableCommand {
         } catch let e as CheckpointError { throw QuarryError("--encoder: \(e.message)") }
         let searcher = try Index(path: index).searcher()
         @Sendable func embed(_ texts: [String]) throws -> [[Float]] {
-            let inputs = texts.map { t in
-                let e = tokenizer.encode(t, maxLength: embedder.maxSequenceLength)
-                return BERTInput(tokenIds: e.ids, tokenTypeIds: e.typeIds, attentionMask: e.attentionMask)
-            }
+            let inputs = texts.map { BERTInput(tokenizer.encode($0, maxLength: embedder.maxSequenceLength)) }
             let v = try embedder.embed(inputs).scalars, d = embedder.dimension
             return (0..<texts.count).map { Array(v[$0 * d..<($0 + 1) * d]) }
         }
@@ -375,13 +306,9 @@ struct RADIODataCommand: AsyncParsableCommand {
             let r = records[i]
             let hits = try searcher.search(.text(r.query), k: k1)
             guard !hits.isEmpty else { return nil }
-            let docs = try hits.map { h -> (String, String) in
-                let d = try searcher.document(h.docid)
-                let text = (d?.title.isEmpty ?? true) ? d?.text ?? "" : d!.title + " " + d!.text
-                return (h.docid, text)
-            }
+            let docs = try hits.map { ($0.docid, try searcher.document($0.docid)?.passage ?? "") }
             let vectors = try embed([r.expansion] + docs.map(\.1))
-            let cos = vectors.dropFirst().map { v in zip(vectors[0], v).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } }
+            let cos = vectors.dropFirst().map { RADIOScores.cosine(vectors[0], $0) }
             let mixed = zip(RADIOScores.minMax(cos), RADIOScores.minMax(hits.map(\.score))).map { alpha * $0 + (1 - alpha) * $1 }
             let order = mixed.indices.sorted { mixed[$0] != mixed[$1] ? mixed[$0] > mixed[$1] : $0 < $1 }
             var negRanks = ranks.filter { $0 < order.count }
@@ -398,14 +325,6 @@ struct RADIODataCommand: AsyncParsableCommand {
         let out = written.map { $0 + "\n" }.joined()
         try RunWriter.writeAtomically(out, to: output)
         printError("\(written.count) training groups → \(output)" + (empty > 0 ? "; \(empty) questions had no candidate and were left out" : ""))
-    }
-}
-
-/// Min-max normalisation as RADIO uses it: (x − min) / (max − min), all 1 when all are equal.
-enum RADIOScores {
-    static func minMax(_ xs: [Double]) -> [Double] {
-        guard let lo = xs.min(), let hi = xs.max() else { return [] }
-        return xs.map { hi > lo ? ($0 - lo) / (hi - lo) : 1 }
     }
 }
 

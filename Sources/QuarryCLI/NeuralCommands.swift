@@ -72,10 +72,7 @@ struct EmbedCommand: ParsableCommand {
         let texts = try readLines(input)
         let loaded = seconds(since: t0)
         let t1 = DispatchTime.now()
-        let inputs = texts.map { text -> BERTInput in
-            let e = tokenizer.encode(text, maxLength: limit)
-            return BERTInput(tokenIds: e.ids, tokenTypeIds: e.typeIds, attentionMask: e.attentionMask)
-        }
+        let inputs = texts.map { BERTInput(tokenizer.encode($0, maxLength: limit)) }
         let tokenized = seconds(since: t1)
         let t2 = DispatchTime.now()
         let vectors = try encoder.embed(inputs, batchSize: batchSize)

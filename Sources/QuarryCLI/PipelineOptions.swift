@@ -1,5 +1,6 @@
 // The pipeline flags every searching command shares.
 import ArgumentParser
+import QuarryAPI
 import QuarryCore
 import QuarryLLM
 
@@ -49,5 +50,18 @@ struct LLMRuntimeOptions: ParsableArguments {
     func apply() throws {
         if let n = llmConcurrency, n < 1 { throw QuarryError("--llm-concurrency must be at least 1") }
         LLMRuntime.shared.configure(concurrency: llmConcurrency, cacheDirectory: llmCache, offline: offline)
+    }
+}
+
+/// A stand-alone LLM (a teacher, a generator) configured as the LLM plugins are, with `--set llm.KEY=VALUE`
+/// settings (keys as `LLMPluginOptions.specs`) and the environment's defaults.
+enum StandaloneLLM {
+    static func config(_ settings: [String], specs: [OptionSpec]) throws -> LLMConfig {
+        var given: [String: OptionValue] = [:]
+        for s in settings {
+            guard let eq = s.firstIndex(of: "="), s.hasPrefix("llm.") else { throw QuarryError("--set expects llm.KEY=VALUE, got '\(s)'") }
+            given[String(s[s.index(s.startIndex, offsetBy: 4)..<eq])] = .string(String(s[s.index(after: eq)...]))
+        }
+        return try LLMPluginOptions.config(try Options.resolve(given, specs: specs, plugin: "llm"), plugin: "llm")
     }
 }

@@ -55,22 +55,23 @@ struct RAGEvalCommand: AsyncParsableCommand {
         var pipe = pipeline
         pipe.settings = pipeline.settings.filter { !$0.hasPrefix("llm.") }
         let resolved = try QuarryMain.registry.resolve(try pipe.spec())
-        let client = generator ? try LLMRuntime.shared.client(try generatorConfig()) : nil
+        let client = generator
+            ? try LLMRuntime.shared.client(try StandaloneLLM.config(pipeline.settings.filter { $0.hasPrefix("llm.") }, specs: LLMPluginOptions.specs(maxTokens: 32)))
+            : nil
         let (system, user) = try prompts()
         let idx = try Index(path: index)
 
         let done = try RAGResults.existing(output, needsPrediction: generator)
         let todo = selected.filter { done[$0.id] == nil }
         if !done.isEmpty { printError("\(output): \(done.count) questions already done; \(todo.count) to go") }
-        let appender = try TeacherFile.Appender(path: output, keeping: selected.compactMap { done[$0.id]?.line })
+        let appender = try ResumableJSONL.Appender(path: output, keeping: selected.compactMap { done[$0.id]?.line })
         let width = max(1, min(max(threads, client?.limiter.limit ?? 1), todo.count))
         let searchers = try (0..<width).map { _ in try idx.searcher(model: resolved.model) }
         let failures = try await mapInOrder(todo.count, width: width, label: "rag-eval") { i, w -> String? in
             let q = todo[i], s = searchers[w]
             let result = try await resolved.run(Query(id: q.id, text: q.text), k: k1, searcher: s)
             let passages = try result.hits.map { h -> (String, String) in
-                let d = try s.document(h.docid)
-                return (h.docid, (d?.title.isEmpty ?? true) ? d?.text ?? "" : d!.title + " " + d!.text)
+                (h.docid, try s.document(h.docid)?.passage ?? "")
             }
             let kept = Array(passages.prefix(k2))
             var record: [String: Any] = [
@@ -126,15 +127,6 @@ struct RAGEvalCommand: AsyncParsableCommand {
         return limit.map { Array(selected.prefix(max(0, $0))) } ?? selected
     }
 
-    func generatorConfig() throws -> LLMConfig {
-        var given: [String: OptionValue] = [:]
-        for s in pipeline.settings where s.hasPrefix("llm.") {
-            guard let eq = s.firstIndex(of: "=") else { throw QuarryError("--set expects llm.KEY=VALUE, got '\(s)'") }
-            given[String(s[s.index(s.startIndex, offsetBy: 4)..<eq])] = .string(String(s[s.index(after: eq)...]))
-        }
-        return try LLMPluginOptions.config(try Options.resolve(given, specs: LLMPluginOptions.specs(maxTokens: 32), plugin: "llm"), plugin: "llm")
-    }
-
     func prompts() throws -> (PromptTemplate, PromptTemplate) {
         guard let promptFile else {
             return (try PromptTemplate(Self.systemPrompt, requiring: ["reference"]), try PromptTemplate(Self.userPrompt, requiring: ["question"]))
@@ -150,20 +142,8 @@ struct RAGEvalCommand: AsyncParsableCommand {
 /// rag-eval's per-question JSONL: read back, summarised, compared.
 enum RAGResults {
     static func existing(_ path: String, needsPrediction: Bool) throws -> [String: (line: String, record: [String: Any])] {
-        var out: [String: (String, [String: Any])] = [:]
-        for (file, partial) in [(path, false), (path + ".partial", true)] where FileManager.default.fileExists(atPath: file) {
-            guard let data = FileManager.default.contents(atPath: file) else { throw QuarryError("\(file): cannot read") }
-            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-            for (n, line) in lines.enumerated() {
-                guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], let qid = obj["qid"] as? String,
-                      obj["recall"] != nil else {
-                    if partial && n == lines.count - 1 { break }
-                    throw QuarryError("\(file):\(n + 1): not a rag-eval record; move the file away or fix it")
-                }
-                if !needsPrediction || obj["prediction"] != nil { out[qid] = (String(line), obj) }
-            }
-        }
-        return out
+        try ResumableJSONL.existing(path, kind: "a rag-eval record") { $0["recall"] != nil }
+            .filter { !needsPrediction || $0.value.record["prediction"] != nil }
     }
 
     static func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }

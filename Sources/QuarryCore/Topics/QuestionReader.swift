@@ -118,7 +118,8 @@ public enum QuestionReader {
 
     /// Tab-separated fields, each optionally quoted with "" standing for a quote (Python csv's default dialect).
     static func csvFields(_ line: Substring, path: String, line n: Int) throws -> [String] {
-        var fields: [String] = [], field = "", chars = Array(line), i = 0
+        var fields: [String] = [], field = "", i = 0
+        let chars = Array(line)
         var quoted = false, atStart = true
         while i < chars.count {
             let c = chars[i]
@@ -141,7 +142,6 @@ public enum QuestionReader {
         }
         if quoted { throw inputError(path, line: n, "unterminated quoted field") }
         fields.append(field)
-        chars = []
         return fields
     }
 }

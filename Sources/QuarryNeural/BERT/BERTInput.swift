@@ -8,6 +8,11 @@ public struct BERTInput: Sendable, Equatable {
     /// 1 for tokens to attend to, 0 for padding; ones when omitted.
     public var attentionMask: [Int]
 
+    /// A tokenizer's encoding of one text or pair.
+    public init(_ e: Encoding) {
+        self.init(tokenIds: e.ids, tokenTypeIds: e.typeIds, attentionMask: e.attentionMask)
+    }
+
     public init(tokenIds: [Int], tokenTypeIds: [Int]? = nil, attentionMask: [Int]? = nil) {
         self.tokenIds = tokenIds
         self.tokenTypeIds = tokenTypeIds ?? [Int](repeating: 0, count: tokenIds.count)

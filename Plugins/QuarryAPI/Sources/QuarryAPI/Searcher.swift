@@ -51,3 +51,15 @@ public protocol Searcher: Sendable {
     /// Number of documents containing `term` (an index term).
     func documentFrequency(_ term: String) throws -> Int
 }
+
+/// A document as the neural plugins read it: its title, a space, its text (the text alone without a
+/// title). RADCoT's prompts, RADIO's scoring and tools/ scripts all use this form. API 1.2.
+func passageText(title: String, text: String) -> String { title.isEmpty ? text : title + " " + text }
+
+extension Document {
+    public var passage: String { passageText(title: title, text: text) }
+}
+
+extension Candidate {
+    public var passage: String { passageText(title: title, text: text) }
+}
