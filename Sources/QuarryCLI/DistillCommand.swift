@@ -56,7 +56,8 @@ struct DistillTeacherCommand: AsyncParsableCommand {
         abstract: "Ask an LLM for each question's teacher text; write {\"qid\",\"query\",\"expansion\"} JSONL.",
         discussion: """
         Reads DPR's question files as published (NQ, TriviaQA: TSV with quoted fields and Python answer \
-        lists; SQuAD, WebQuestions: JSONL), or a topics file. Prompts: cot (seed paper 1's chain of \
+        lists; SQuAD, WebQuestions: JSONL), SQuAD's JSON (--split train takes the training articles), or \
+        a topics file. Prompts: cot (seed paper 1's chain of \
         thought), query2doc (4-shot pseudo-document), rationale (RADIO: why the gold answer — the first \
         listed — is right; records also keep "answers"). The LLM is set with --set llm.KEY=VALUE (keys as \
         `quarry plugins` lists for cot: baseURL, model, maxTokens, temperature, …) or $QUARRY_LLM_BASE_URL. \
@@ -68,33 +69,20 @@ struct DistillTeacherCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("Question file (.gz read too).", valueName: "file")) var questions: String
-    @Option(help: ArgumentHelp("Question file format (default: detected): \(QuestionFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
-    var questionsFormat: String?
+    @OptionGroup var questionFile: QuestionsOptions
     @Option(help: ArgumentHelp("Teacher prompt: cot, query2doc or rationale.", valueName: "kind")) var prompt: TeacherPrompt
     @Option(help: ArgumentHelp("A prompt template file instead of the built-in one (same placeholders).", valueName: "file")) var promptFile: String?
     @Option(help: ArgumentHelp("JSONL file to write (or extend).", valueName: "file")) var output: String
-    @Option(help: "Only the first N questions.") var limit: Int?
     @Option(name: .customLong("set"), help: ArgumentHelp("An LLM option, e.g. llm.model=SmolLM2-135M-Instruct (repeatable).", valueName: "llm.key=value"))
     var settings: [String] = []
     @OptionGroup var llm: LLMRuntimeOptions
 
     func run() async throws {
         try llm.apply()
-        if let limit, limit < 1 { throw QuarryError("--limit must be at least 1") }
-        var format: QuestionFormat? = nil
-        if let questionsFormat {
-            guard let f = QuestionFormat(rawValue: questionsFormat) else {
-                throw QuarryError("unknown --questions-format '\(questionsFormat)'; valid: \(QuestionFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            format = f
-        }
-        let read = try QuestionReader.read(questions, format: format)
-        let all = limit.map { Array(read.prefix($0)) } ?? read
-        var ids = Set<String>()
-        for q in all where !ids.insert(q.id).inserted { throw QuarryError("\(questions): question id '\(q.id)' appears twice") }
+        let all = try questionFile.read()
+        let ids = Set(all.map(\.id))
         if prompt == .rationale, let q = all.first(where: { $0.answers.isEmpty }) {
-            throw QuarryError("\(questions): question \(q.id) has no answer; the rationale prompt needs each question's gold answer")
+            throw QuarryError("\(questionFile.questions): question \(q.id) has no answer; the rationale prompt needs each question's gold answer")
         }
         let template = try promptFile.map { try PromptTemplate.load($0, requiring: prompt.placeholders) } ?? prompt.builtin()
         let client = try LLMRuntime.shared.client(try StandaloneLLM.config(settings, specs: prompt.specs))

@@ -31,14 +31,9 @@ struct RAGEvalCommand: AsyncParsableCommand {
     static let userPrompt = "Question: {question}\n\nAnswer:"
 
     @Option(help: ArgumentHelp("Index of the passages.", valueName: "dir")) var index: String
-    @Option(help: ArgumentHelp("Questions with gold answers (SQuAD JSON, DPR TSV or JSONL).", valueName: "file")) var questions: String
-    @Option(help: ArgumentHelp("Question file format (default: detected): \(QuestionFormat.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "format"))
-    var questionsFormat: String?
-    @Option(help: ArgumentHelp("SQuAD articles to use: train (even positions of the sorted titles), test (odd) or all.", valueName: "split"))
-    var split: String = "all"
+    @OptionGroup var questionFile: QuestionsOptions
     @Option(help: "Hits retrieved (and reranked) per question.") var k1: Int = 20
     @Option(help: "Hits kept for the generator.") var k2: Int = 5
-    @Option(help: "Only the first N questions (after the split).") var limit: Int?
     @Flag(help: "Ask a generator LLM for each answer (settings: --set llm.KEY=VALUE).") var generator = false
     @Option(help: ArgumentHelp("Prompt file: the system part, a line ---, the user part ({reference}, {question}).", valueName: "file"))
     var promptFile: String?
@@ -107,24 +102,9 @@ struct RAGEvalCommand: AsyncParsableCommand {
     }
 
     func selectQuestions() throws -> [Question] {
-        var format: QuestionFormat? = nil
-        if let questionsFormat {
-            guard let f = QuestionFormat(rawValue: questionsFormat) else { throw QuarryError("unknown --questions-format '\(questionsFormat)'") }
-            format = f
-        }
-        let all = try QuestionReader.read(questions, format: format)
-        if let q = all.first(where: { $0.answers.isEmpty }) { throw QuarryError("\(questions): question \(q.id) has no gold answer") }
-        var selected = all
-        switch split {
-        case "all": break
-        case "train", "test":
-            guard all.allSatisfy({ !$0.article.isEmpty }) else { throw QuarryError("--split \(split) needs SQuAD JSON (questions with their article)") }
-            let titles = Array(Set(all.map(\.article))).sorted()
-            let wanted = Set(titles.enumerated().filter { ($0.offset % 2 == 0) == (split == "train") }.map(\.element))
-            selected = all.filter { wanted.contains($0.article) }
-        default: throw QuarryError("--split must be train, test or all, got '\(split)'")
-        }
-        return limit.map { Array(selected.prefix(max(0, $0))) } ?? selected
+        let all = try questionFile.read()
+        if let q = all.first(where: { $0.answers.isEmpty }) { throw QuarryError("\(questionFile.questions): question \(q.id) has no gold answer") }
+        return all
     }
 
     func prompts() throws -> (PromptTemplate, PromptTemplate) {
