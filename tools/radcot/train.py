@@ -128,6 +128,10 @@ def main():
     ap.add_argument("--dropout", type=float, default=0.1)
     ap.add_argument("--decay", action="store_true", help="decay the learning rate linearly to 0 over --steps")
     ap.add_argument("--weight-decay", type=float, default=0.0)
+    ap.add_argument("--clip", type=float, default=1.0, help="clip the gradient norm to this (0: no clipping)")
+    ap.add_argument("--warmup", type=int, default=0, help="raise the learning rate linearly over this many steps")
+    ap.add_argument("--stop-when-exact", action="store_true",
+                    help="at each evaluation also decode the held-out records greedily; stop once all equal their targets")
     ap.add_argument("--steps", type=int, default=1000, help="optimizer steps")
     ap.add_argument("--time-budget", type=float, help="stop after this many minutes of training (then evaluate and export)")
     ap.add_argument("--eval-every", type=int, default=100)
@@ -195,8 +199,31 @@ def main():
         model.train()
         return total / count
 
+    def greedy_predictions():
+        """Greedy outputs on the held-out records, as the Swift expander decodes (no length penalty, stop at </s>)."""
+        max_new = a.max_new_tokens or a.max_target_tokens
+        was_training = model.training
+        model.eval()
+        preds = []
+        with torch.no_grad():
+            for r in held:
+                ids, mask, _ = batch([r])
+                enc, m = encode_fid(ids, mask)
+                out = model.generate(encoder_outputs=enc, attention_mask=m, max_new_tokens=max_new, num_beams=1, do_sample=False)
+                tokens = out[0].tolist()
+                # As the Swift tokenizer decodes: pad and </s> dropped, <unk> shown as sentencepiece shows it (⁇).
+                text = sp.decode([t for t in tokens if t > 1 and t < sp.get_piece_size()])
+                target = sp.decode(encode(sp, collapse(r["target"]), a.max_target_tokens)[:-1])
+                preds.append({"qid": r["qid"], "text": text, "ids": tokens, "target": target, "rougeL": rouge_l(text, target)})
+        if was_training:
+            model.train()
+        return preds
+
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
-    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, 1 - s / a.steps) if a.decay else 1.0)
+    def lr_factor(s):
+        warm = min(1.0, (s + 1) / a.warmup) if a.warmup else 1.0
+        return warm * (max(0.0, 1 - s / a.steps) if a.decay else 1.0)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
     order, pos, curve = [], 0, []
     model.train()
     start = time.time()
@@ -213,13 +240,22 @@ def main():
             loss = loss_of(chunk) / a.grad_accum
             loss.backward()
             total += loss.item()
+        if a.clip > 0:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), a.clip)
         opt.step()
         schedule.step()
         out_of_time = a.time_budget is not None and time.time() - start > 60 * a.time_budget
         if step % a.eval_every == 0 or step == a.steps or out_of_time:
             hl = heldout_loss()
-            curve.append({"step": step, "train_loss": total, "heldout_loss": hl, "seconds": round(time.time() - start, 1)})
-            print(f"step {step}: train loss {total:.4f}, held-out loss {hl:.4f} ({time.time() - start:.0f} s)", file=sys.stderr)
+            point = {"step": step, "train_loss": total, "heldout_loss": hl, "seconds": round(time.time() - start, 1)}
+            if a.stop_when_exact:
+                point["heldout_exact"] = sum(p["text"] == p["target"] for p in greedy_predictions())
+            curve.append(point)
+            exact_note = f", exact {point['heldout_exact']}/{len(held)}" if a.stop_when_exact else ""
+            print(f"step {step}: train loss {total:.4f}, held-out loss {hl:.4f}{exact_note} ({time.time() - start:.0f} s)", file=sys.stderr)
+            if a.stop_when_exact and point["heldout_exact"] == len(held):
+                print(f"every held-out record decoded exactly at step {step}", file=sys.stderr)
+                break
         if out_of_time:
             print(f"time budget of {a.time_budget} minutes reached at step {step}", file=sys.stderr)
             break
@@ -227,22 +263,9 @@ def main():
     model.eval()
     model.save_pretrained(a.out, safe_serialization=True)
 
-    # Greedy outputs on the held-out records, as the Swift expander decodes (no length penalty, stop at </s>).
-    max_new = a.max_new_tokens or a.max_target_tokens
-    preds, rouge, exact = [], [], 0
-    with torch.no_grad():
-        for r in held:
-            ids, mask, _ = batch([r])
-            enc, m = encode_fid(ids, mask)
-            out = model.generate(encoder_outputs=enc, attention_mask=m, max_new_tokens=max_new, num_beams=1, do_sample=False)
-            tokens = out[0].tolist()
-            # As the Swift tokenizer decodes: pad and </s> dropped, <unk> shown as sentencepiece shows it (⁇).
-            text = sp.decode([t for t in tokens if t > 1 and t < sp.get_piece_size()])
-            target_ids = encode(sp, collapse(r["target"]), a.max_target_tokens)
-            target = sp.decode(target_ids[:-1])
-            exact += int(text == target)
-            rouge.append(rouge_l(text, target))
-            preds.append({"qid": r["qid"], "text": text, "ids": tokens, "target": target})
+    preds = greedy_predictions()
+    rouge = [p["rougeL"] for p in preds]
+    exact = sum(p["text"] == p["target"] for p in preds)
     with open(os.path.join(a.out, "predictions.jsonl"), "w", encoding="utf-8") as f:
         for p in preds:
             f.write(json.dumps(p, ensure_ascii=False) + "\n")
