@@ -35,7 +35,8 @@ head -64 "$TEACHER" > "$WORK/teacher64.jsonl"
 "$Q" distill radcot-data --index "$WORK/enwiki" --teacher "$WORK/teacher64.jsonl" --passages 3 --output "$WORK/r64.jsonl"
 [ -s "$WORK/overfit/metrics.json" ] || "$PY" "$ROOT/tools/radcot/train.py" --train "$WORK/r64.jsonl" --heldout "$WORK/r64.jsonl" \
     --out "$WORK/overfit" --passages 3 --max-source-tokens 128 --max-target-tokens 48 --vocab-size 2000 --d-model 128 --d-ff 512 \
-    --d-kv 32 --heads 4 --layers 2 --batch-size 8 --grad-accum 1 --lr 1e-3 --dropout 0 --steps 2500 --eval-every 250 --threads "$THREADS"
+    --d-kv 32 --heads 4 --layers 2 --batch-size 8 --grad-accum 1 --lr 1e-3 --warmup 100 --decay --clip 1.0 --dropout 0 \
+    --steps 3000 --eval-every 250 --stop-when-exact --threads 1
 "$PY" "$ROOT/tools/radcot/compare.py" --model "$WORK/overfit" --records "$WORK/r64.jsonl" --index "$WORK/enwiki" --passages 3 \
     --max-source-tokens 128 --max-new-tokens 48 --quarry "$Q" --work "$WORK/compare-overfit" | tee "$WORK/compare-overfit.json"
 
