@@ -22,7 +22,7 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
         make: { try RADIOReranker(options: $0) })
 
     enum Scorer {
-        case bi(SentenceEncoder)
+        case bi(DocumentEmbeddings)
         case cross(BERTModel)
     }
 
@@ -33,9 +33,6 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
     let alpha: Double
     let batchSize: Int
     let maxTokens: Int
-    /// Document embeddings already computed in this run (bi-encoder), by docid.
-    private var embeddings: [String: [Float]] = [:]
-    private let cacheLock = NSLock()
     /// One query at a time through the model: it already uses every core.
     private let modelLock = NSLock()
 
@@ -60,8 +57,8 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
             switch kind {
             case "bi":
                 let encoder = try SentenceEncoder(directory: dir)
-                scorer = .bi(encoder)
                 maxTokens = o.int("maxTokens") ?? encoder.maxSequenceLength
+                scorer = .bi(DocumentEmbeddings(encoder: encoder, tokenizer: tokenizer, maxTokens: maxTokens, batchSize: batchSize))
             case "cross":
                 let model = try BERTModel(directory: dir)
                 guard model.hasClassifier else {
@@ -100,18 +97,8 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
                 out += (0..<chunk.count).map { Double(logits.scalars[$0 * labels]) }
             }
             return out
-        case .bi(let encoder):
-            let missing = cacheLock.withLock { candidates.filter { embeddings[$0.docid] == nil } }
-            var unique: [Candidate] = [], seen = Set<String>()
-            for c in missing where seen.insert(c.docid).inserted { unique.append(c) }
-            let texts = [query.text] + unique.map(\.passage)
-            let vectors = try encoder.embed(texts.map { BERTInput(tokenizer.encode($0, maxLength: maxTokens)) }, batchSize: batchSize)
-            let d = encoder.dimension, v = vectors.scalars
-            let q = Array(v[0..<d])
-            cacheLock.withLock {
-                for (i, c) in unique.enumerated() { embeddings[c.docid] = Array(v[(i + 1) * d..<(i + 2) * d]) }
-            }
-            let docs = cacheLock.withLock { candidates.map { embeddings[$0.docid]! } }
+        case .bi(let cache):
+            let (q, docs) = try cache.embed(query.text, documents: candidates.map { ($0.docid, $0.passage) })
             return docs.map { RADIOScores.cosine(q, $0) }
         }
     }

@@ -283,11 +283,7 @@ struct RADIODataCommand: AsyncParsableCommand {
             tokenizer = try WordPieceTokenizer(directory: dir)
         } catch let e as CheckpointError { throw QuarryError("--encoder: \(e.message)") }
         let searcher = try Index(path: index).searcher()
-        @Sendable func embed(_ texts: [String]) throws -> [[Float]] {
-            let inputs = texts.map { BERTInput(tokenizer.encode($0, maxLength: embedder.maxSequenceLength)) }
-            let v = try embedder.embed(inputs).scalars, d = embedder.dimension
-            return (0..<texts.count).map { Array(v[$0 * d..<($0 + 1) * d]) }
-        }
+        let embeddings = DocumentEmbeddings(encoder: embedder, tokenizer: tokenizer, maxTokens: embedder.maxSequenceLength)
         // Negatives are drawn per question from a generator seeded with (seed, question number), so a
         // question's sample does not depend on the others.
         let lines = try await mapInOrder(records.count, width: 1, label: "radio-data") { i, _ -> String? in
@@ -295,8 +291,8 @@ struct RADIODataCommand: AsyncParsableCommand {
             let hits = try searcher.search(.text(r.query), k: k1)
             guard !hits.isEmpty else { return nil }
             let docs = try hits.map { ($0.docid, try searcher.document($0.docid)?.passage ?? "") }
-            let vectors = try embed([r.expansion] + docs.map(\.1))
-            let cos = vectors.dropFirst().map { RADIOScores.cosine(vectors[0], $0) }
+            let (rationale, vectors) = try embeddings.embed(r.expansion, documents: docs.map { ($0.0, $0.1) })
+            let cos = vectors.map { RADIOScores.cosine(rationale, $0) }
             let mixed = zip(RADIOScores.minMax(cos), RADIOScores.minMax(hits.map(\.score))).map { alpha * $0 + (1 - alpha) * $1 }
             let order = mixed.indices.sorted { mixed[$0] != mixed[$1] ? mixed[$0] > mixed[$1] : $0 < $1 }
             var negRanks = ranks.filter { $0 < order.count }

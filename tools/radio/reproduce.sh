@@ -9,7 +9,7 @@
 #
 # Environment: QUARRY_CORPORA (default ../shared/corpora beside the checkout), WORK (default
 # ${TMPDIR:-/tmp}/radio-work), PY (a Python with torch, transformers and sentence-transformers;
-# default python3), RATIONALES (training questions given a rationale, default 1500), EPOCHS (1),
+# default python3), RATIONALES (training questions given a rationale, default 1000), EPOCHS (1),
 # GENERATOR_LIMIT (test questions answered by the generator LLM for EM/F1, default 300),
 # THREADS (default 2), LLM (an OpenAI-compatible base URL; default: tools/llm-server.sh's SmolLM2).
 set -euo pipefail
@@ -17,7 +17,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CORPORA="${QUARRY_CORPORA:-$ROOT/../shared/corpora}"
 WORK="${WORK:-${TMPDIR:-/tmp}/radio-work}"
 PY="${PY:-python3}"
-RATIONALES="${RATIONALES:-1500}"
+RATIONALES="${RATIONALES:-1000}"
 EPOCHS="${EPOCHS:-1}"
 GENERATOR_LIMIT="${GENERATOR_LIMIT:-300}"
 THREADS="${THREADS:-2}"
