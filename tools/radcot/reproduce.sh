@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the RADCoT table of the README from the shared data: indexes, distillation records,
-# the overfit check, the student's training, Swift-vs-PyTorch parity, and the DL19 runs with their
-# evaluation. Slow steps are skipped when their output exists (delete $WORK to start over).
+# the overfit check (on GPT-3 rationales, and on query2doc pseudo-documents from a local LLM), the
+# student's training, Swift-vs-PyTorch parity, and the DL19 runs with their evaluation. Slow steps are skipped when their output exists (delete $WORK to start over).
 #
 #   tools/radcot/reproduce.sh
 #
@@ -39,6 +39,22 @@ head -64 "$TEACHER" > "$WORK/teacher64.jsonl"
     --steps 3000 --eval-every 250 --stop-when-exact --threads 1
 "$PY" "$ROOT/tools/radcot/compare.py" --model "$WORK/overfit" --records "$WORK/r64.jsonl" --index "$WORK/enwiki" --passages 3 \
     --max-source-tokens 128 --max-new-tokens 48 --quarry "$Q" --work "$WORK/compare-overfit" | tee "$WORK/compare-overfit.json"
+
+say "query2doc variant: the same overfit check with 64 pseudo-documents (a local LLM's) as targets"
+"$ROOT/tools/llm-server.sh" install >&2
+"$ROOT/tools/llm-server.sh" start --threads 1 >&2   # one thread: llama.cpp crawls when it shares a core with training
+python3 -c "import json,sys
+for line in list(open(sys.argv[1]))[:64]:
+    d = json.loads(line); print(d['qid'] + '\t' + d['query'])" "$TEACHER" > "$WORK/q2d-topics.tsv"
+QUARRY_LLM_CACHE="$WORK/llm-cache" "$Q" distill teacher --questions "$WORK/q2d-topics.tsv" --prompt query2doc \
+    --set llm.baseURL=http://127.0.0.1:18080/v1 --output "$WORK/q2d-teacher.jsonl"
+"$Q" distill radcot-data --index "$WORK/enwiki" --teacher "$WORK/q2d-teacher.jsonl" --passages 3 --output "$WORK/q2d-r64.jsonl"
+[ -s "$WORK/q2d-overfit/metrics.json" ] || "$PY" "$ROOT/tools/radcot/train.py" --train "$WORK/q2d-r64.jsonl" --heldout "$WORK/q2d-r64.jsonl" \
+    --out "$WORK/q2d-overfit" --passages 3 --max-source-tokens 128 --max-target-tokens 48 --vocab-size 2000 --d-model 128 --d-ff 512 \
+    --d-kv 32 --heads 4 --layers 2 --batch-size 8 --grad-accum 1 --lr 1e-3 --warmup 100 --decay --clip 1.0 --dropout 0 \
+    --steps 3000 --eval-every 250 --stop-when-exact --threads 1
+"$PY" "$ROOT/tools/radcot/compare.py" --model "$WORK/q2d-overfit" --records "$WORK/q2d-r64.jsonl" --index "$WORK/enwiki" --passages 3 \
+    --max-source-tokens 128 --max-new-tokens 48 --quarry "$Q" --work "$WORK/compare-q2d" | tee "$WORK/compare-q2d.json"
 
 say "the student: trained from a config (not pretrained) for $TRAIN_MINUTES minutes"
 [ -s "$WORK/student/metrics.json" ] || "$PY" "$ROOT/tools/radcot/train.py" --train "$WORK/train.jsonl" --heldout "$WORK/held.jsonl" \

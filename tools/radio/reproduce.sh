@@ -9,9 +9,11 @@
 #
 # Environment: QUARRY_CORPORA (default ../shared/corpora beside the checkout), WORK (default
 # ${TMPDIR:-/tmp}/radio-work), PY (a Python with torch, transformers and sentence-transformers;
-# default python3), RATIONALES (training questions given a rationale, default 1000), EPOCHS (1),
-# GENERATOR_LIMIT (test questions answered by the generator LLM for EM/F1, default 300),
-# THREADS (default 2), LLM (an OpenAI-compatible base URL; default: tools/llm-server.sh's SmolLM2).
+# default python3), RATIONALES (training questions given a rationale, default 1000), TRAIN_GROUPS (training
+# groups used, 400) and NEGATIVES (per group, 3; a step of 4 groups costs ~10 s on 2 cores), EPOCHS (1),
+# GENERATOR_LIMIT (test questions answered by the generator LLM for EM/F1, default 50: a prompt holds
+# ~1,000 tokens of passages, 10-15 s each here),
+# REPEATS (timed repetitions of the SciFact reranking, 1), THREADS (2), LLM (an OpenAI-compatible base URL; default: tools/llm-server.sh's SmolLM2).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CORPORA="${QUARRY_CORPORA:-$ROOT/../shared/corpora}"
@@ -19,7 +21,9 @@ WORK="${WORK:-${TMPDIR:-/tmp}/radio-work}"
 PY="${PY:-python3}"
 RATIONALES="${RATIONALES:-1000}"
 EPOCHS="${EPOCHS:-1}"
-GENERATOR_LIMIT="${GENERATOR_LIMIT:-300}"
+TRAIN_GROUPS="${TRAIN_GROUPS:-400}"
+NEGATIVES="${NEGATIVES:-3}"
+GENERATOR_LIMIT="${GENERATOR_LIMIT:-50}"
 THREADS="${THREADS:-2}"
 Q="$ROOT/.build/release/quarry"
 mkdir -p "$WORK"
@@ -41,7 +45,7 @@ for k1 in 100 20; do
   [ -s "$WORK/scifact-k1-$k1.json" ] || "$PY" "$ROOT/tools/radio/parity.py" --index "$WORK/scifact" \
       --topics "$SF/topics.beir-v1.0.0-scifact.test.tsv.gz" --qrels "$SF/qrels.beir-v1.0.0-scifact.test.txt" \
       --corpus "$SF/corpus.jsonl.gz" --model "$MINILM" --k 100 --k1 "$k1" --remove-query --threads "$THREADS" \
-      --repeats 3 --work "$WORK/scifact-k1-$k1" --json "$WORK/scifact-k1-$k1.json"
+      --repeats "${REPEATS:-1}" --work "$WORK/scifact-k1-$k1" --json "$WORK/scifact-k1-$k1.json"
 done
 
 SQUAD="$CORPORA/squad/dev-v1.1.json.gz"
@@ -56,14 +60,15 @@ for alpha in 0.5 1; do
       --encoder "$MINILM" --k1 20 --alpha "$alpha" --negatives 3,4,6,9,13,18 --output "$WORK/groups-a$alpha.jsonl"
 done
 
-say "fine-tuning all-MiniLM-L6-v2 on each (InfoNCE, T = 0.05, lr 6e-5, weight decay 0.01, $EPOCHS epoch(s)); the last 100 groups held out"
+say "fine-tuning all-MiniLM-L6-v2 on $TRAIN_GROUPS groups of each (1 positive + $NEGATIVES negatives, InfoNCE, T = 0.05, lr 6e-5, weight decay 0.01, $EPOCHS epoch(s)); the last 100 groups held out"
 for alpha in 0.5 1; do
   groups="$WORK/groups-a$alpha.jsonl"
   head -n -100 "$groups" > "$WORK/groups-a$alpha.train.jsonl"
   tail -n 100 "$groups" > "$WORK/groups-a$alpha.held.jsonl"
   [ -s "$WORK/radio-a$alpha/metrics.json" ] || "$PY" "$ROOT/tools/radio/train.py" --train "$WORK/groups-a$alpha.train.jsonl" \
       --heldout "$WORK/groups-a$alpha.held.jsonl" --out "$WORK/radio-a$alpha" --model "$MINILM" --kind bi --epochs "$EPOCHS" \
-      --negatives 6 --batch-size 4 --temperature 0.05 --threads "$THREADS" 2> >(tee "$WORK/radio-a$alpha.log" >&2)
+      --limit "$TRAIN_GROUPS" --negatives "$NEGATIVES" --max-tokens 128 --batch-size 4 --temperature 0.05 --log-every 10 \
+      --threads "$THREADS" 2> >(tee "$WORK/radio-a$alpha.log" >&2)
 done
 
 say "RAG evaluation on the test articles: answer recall@5 on all questions; EM/F1 of the generator on the first $GENERATOR_LIMIT"
