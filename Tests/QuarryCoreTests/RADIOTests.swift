@@ -1,7 +1,8 @@
 // The `radio` reranker with the real all-MiniLM-L6-v2 on the sample collection: the top k1 come back in
 // the order of the cosine between `quarry embed`'s vectors of the query and of each candidate (an
 // independent path), the rest follow in first-stage order with scores below, k2 cuts the list,
-// alpha = 0 keeps the first stage's order, and bad options are one-line errors.
+// alpha = 0 keeps the first stage's order, bad options are one-line errors, and tools/radio/train.py
+// fine-tunes on groups `distill radio-data` made into an export the reranker loads.
 import Foundation
 import XCTest
 
@@ -95,5 +96,42 @@ final class RADIOTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains(message), "\(settings): \(r.stderr)")
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
         }
+    }
+
+    /// The training half of the pipeline on a small real case: groups from `distill radio-data`, two epochs of
+    /// tools/radio/train.py on them (PyTorch), held-out loss lower after than before, and the export loads as
+    /// `radio.model` and scores differently from the model it started from.
+    func testTrainingScriptExportLoadsAsTheReranker() throws {
+        XCTAssertFalse(Self.model.isEmpty, "all-MiniLM-L6-v2 missing: tools/install-deps.sh --neural")
+        let probe = try runProcess("/usr/bin/env", ["python3", "-c", "import torch, transformers"])
+        XCTAssertEqual(probe.status, 0, "torch and transformers are needed: tools/install-deps.sh --training")
+        let rationales = [("1", "how do stars die", "Stars die when their cores run out of fuel and collapse."),
+                          ("2", "difference between weather and climate", "Weather is short term; climate is the long-term average."),
+                          ("3", "how do vaccines work", "Vaccines train the immune system to recognise a pathogen.")]
+            .map { String(decoding: try! JSONSerialization.data(withJSONObject: ["qid": $0.0, "query": $0.1, "expansion": $0.2]), as: UTF8.self) }
+        let file = try FixtureFiles.write(rationales.joined(separator: "\n") + "\n", Self.dir + "/train-rationales.jsonl")
+        let groups = Self.dir + "/train-groups.jsonl", export = Self.dir + "/radio-export"
+        let g = try builtQuarry(["distill", "radio-data", "--index", Self.index, "--rationales", file, "--encoder", Self.model,
+                                 "--k1", "8", "--negatives", "2,4,6", "--output", groups])
+        XCTAssertEqual(g.status, 0, g.stderr)
+        let script = TestPaths.root.appendingPathComponent("tools/radio/train.py").path
+        let t = try runProcess("/usr/bin/env", ["python3", script, "--train", groups, "--heldout", groups, "--out", export,
+                                                "--model", Self.model, "--epochs", "2", "--negatives", "3", "--batch-size", "1",
+                                                "--max-tokens", "64", "--temperature", "0.05", "--lr", "1e-4", "--threads", "2"])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: export + "/metrics.json"))) as! [String: Any]
+        let before = (metrics["heldout_before"] as! [String: Double])["loss"]!, after = (metrics["heldout_after"] as! [String: Double])["loss"]!
+        XCTAssertLessThan(after, before, "training on the held-out groups themselves lowers their loss")
+        XCTAssertEqual(metrics["steps"] as? Int, 6)
+        let topics = try FixtureFiles.write("1\thow do stars die\n", Self.dir + "/one.tsv")
+        let (original, start) = try run("start", topics: topics, ["radio.k1=5"])
+        XCTAssertEqual(original.status, 0, original.stderr)
+        let tuned = try builtQuarry(["run", "--index", Self.index, "--topics", topics, "--output", Self.dir + "/tuned.run",
+                                     "--reranker", "radio", "--set", "radio.model=\(export)", "--set", "radio.k1=5"])
+        XCTAssertEqual(tuned.status, 0, tuned.stderr)
+        let tunedScores = try String(contentsOfFile: Self.dir + "/tuned.run", encoding: .utf8).split(separator: "\n").prefix(5)
+            .map { Double($0.split(separator: " ")[4])! }
+        XCTAssertEqual(tunedScores.count, 5)
+        XCTAssertNotEqual(tunedScores, start["1"]!.prefix(5).map(\.1), "the export holds the tuned weights")
     }
 }
