@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "quarry", targets: ["quarry"]),
         .library(name: "QuarryCore", targets: ["QuarryCore"]),
         .library(name: "QuarryCLI", targets: ["QuarryCLI"]),
+        .library(name: "QuarryTesting", targets: ["QuarryTesting"]),
     ],
     dependencies: [
         // The plugin API lives in its own package so that host and plugins share one copy of it.
@@ -96,9 +97,15 @@ let package = Package(
             path: "Sources/QuarryCLI"
         ),
         .executableTarget(name: "quarry", dependencies: ["QuarryCLI"], path: "Sources/quarry"),
+        // For plugin authors: a small real index and one call through the engine's pipeline.
+        .target(
+            name: "QuarryTesting",
+            dependencies: ["QuarryCore", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            path: "Sources/QuarryTesting"
+        ),
         .testTarget(
             name: "QuarryCoreTests",
-            dependencies: ["QuarryCore", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "RADCoT", "RADIO", "QuarryCLI", "QuarryLLM", .product(name: "QuarryAPI", package: "QuarryAPI")],
+            dependencies: ["QuarryCore", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "RADCoT", "RADIO", "QuarryCLI", "QuarryLLM", "QuarryTesting", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Tests/QuarryCoreTests"
         ),
         .testTarget(
