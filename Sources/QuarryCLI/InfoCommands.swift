@@ -26,8 +26,10 @@ struct PluginsCommand: ParsableCommand {
             }
             let obj: [String: Any] = [
                 "models": FirstStageModel.names.map { ["name": $0, "options": opts(FirstStageModel.optionSpecs[$0] ?? [])] },
-                "expanders": registry.expanders.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options)] },
-                "rerankers": registry.rerankers.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options)] },
+                "expanders": registry.expanders.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options),
+                                                      "origin": registry.origin(ofExpander: $0.name)?.rawValue ?? "unknown"] },
+                "rerankers": registry.rerankers.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options),
+                                                      "origin": registry.origin(ofReranker: $0.name)?.rawValue ?? "unknown"] },
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             return
@@ -39,13 +41,13 @@ struct PluginsCommand: ParsableCommand {
         }
         print("expanders:")
         for p in registry.expanders {
-            print("  \(p.name)  \(p.summary)")
+            print("  \(p.name)  \(p.summary)  [\(registry.origin(ofExpander: p.name)?.rawValue ?? "unknown")]")
             describe(p.options, prefix: p.name).forEach { print($0) }
         }
         print("rerankers:")
         if registry.rerankers.isEmpty { print("  (none registered)") }
         for p in registry.rerankers {
-            print("  \(p.name)  \(p.summary)")
+            print("  \(p.name)  \(p.summary)  [\(registry.origin(ofReranker: p.name)?.rawValue ?? "unknown")]")
             describe(p.options, prefix: p.name).forEach { print($0) }
         }
     }

@@ -17,12 +17,12 @@ public enum QuarryMain {
     /// Plugins every `quarry` has.
     public static func builtinRegistry() -> PluginRegistry {
         let registry = PluginRegistry()
-        registry.register(RM3Expander.plugin)
-        registry.register(PrecomputedExpander.plugin)
-        registry.register(CoTExpander.plugin)
-        registry.register(Query2DocExpander.plugin)
-        registry.register(RADCoTExpander.plugin)
-        registry.register(RADIOReranker.plugin)
+        registry.register(RM3Expander.plugin, origin: .builtIn)
+        registry.register(PrecomputedExpander.plugin, origin: .builtIn)
+        registry.register(CoTExpander.plugin, origin: .builtIn)
+        registry.register(Query2DocExpander.plugin, origin: .builtIn)
+        registry.register(RADCoTExpander.plugin, origin: .builtIn)
+        registry.register(RADIOReranker.plugin, origin: .builtIn)
         return registry
     }
 
@@ -31,8 +31,8 @@ public enum QuarryMain {
     /// Parses the command line and runs it, with `expanders` and `rerankers` added to the built-ins.
     public static func run(expanders: [ExpanderPlugin] = [], rerankers: [RerankerPlugin] = [],
                            arguments: [String]? = nil) async -> Never {
-        for e in expanders { registry.register(e) }
-        for r in rerankers { registry.register(r) }
+        for e in expanders { registry.register(e, origin: .package) }
+        for r in rerankers { registry.register(r, origin: .package) }
         do {
             var command = try QuarryCommand.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {

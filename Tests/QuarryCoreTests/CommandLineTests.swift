@@ -106,6 +106,7 @@ final class CommandLineTests: XCTestCase {
         let p = try quarry("plugins")
         XCTAssertTrue(p.stdout.contains("rm3.fbDocs (int, default 10)"), p.stdout)
         XCTAssertTrue(p.stdout.contains("bm25.k1 (double, default 0.9)"), p.stdout)
+        XCTAssertTrue(p.stdout.contains("  rm3  ") && p.stdout.contains("[built in]"), p.stdout)
         let d = try quarry("doc", "--index", Self.index, "S222")
         XCTAssertTrue(d.stdout.contains("title: How Glaciers Move"), d.stdout)
         assertOneLineError(try quarry("doc", "--index", Self.index, "NOPE"), contains: "no document with id 'NOPE'")

@@ -35,6 +35,7 @@ final class QuarryTestingTests: XCTestCase {
         ])
         index.register(SynonymExpander.plugin)
         index.register(ShortestFirst.plugin)
+        XCTAssertEqual(index.registry.origin(ofExpander: "synonyms"), .package, "what `quarry plugins` shows as its origin")
 
         let plain = try await index.run("car")
         XCTAssertEqual(plain.hits.map(\.docid), ["d1"])

@@ -3,21 +3,44 @@
 import Foundation
 import QuarryAPI
 
+/// Where a plugin came from, as `quarry plugins` shows it.
+public enum PluginOrigin: String, Sendable {
+    /// Compiled into every `quarry`.
+    case builtIn = "built in"
+    /// Compiled into a `quarry` a third party built with its own Swift package.
+    case package
+}
+
 public final class PluginRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var expanderTable: [String: ExpanderPlugin] = [:]
     private var rerankerTable: [String: RerankerPlugin] = [:]
+    private var origins: [String: PluginOrigin] = [:]
 
     public init() {}
 
-    public func register(_ plugin: ExpanderPlugin) {
+    public func register(_ plugin: ExpanderPlugin, origin: PluginOrigin = .package) {
         lock.lock(); defer { lock.unlock() }
         expanderTable[plugin.name] = plugin
+        origins["expander:" + plugin.name] = origin
     }
 
-    public func register(_ plugin: RerankerPlugin) {
+    public func register(_ plugin: RerankerPlugin, origin: PluginOrigin = .package) {
         lock.lock(); defer { lock.unlock() }
         rerankerTable[plugin.name] = plugin
+        origins["reranker:" + plugin.name] = origin
+    }
+
+    /// Where a registered expander came from.
+    public func origin(ofExpander name: String) -> PluginOrigin? {
+        lock.lock(); defer { lock.unlock() }
+        return origins["expander:" + name]
+    }
+
+    /// Where a registered reranker came from.
+    public func origin(ofReranker name: String) -> PluginOrigin? {
+        lock.lock(); defer { lock.unlock() }
+        return origins["reranker:" + name]
     }
 
     public var expanders: [ExpanderPlugin] {
