@@ -290,8 +290,8 @@ struct RADIODataCommand: AsyncParsableCommand {
             let r = records[i]
             let hits = try searcher.search(.text(r.query), k: k1)
             guard !hits.isEmpty else { return nil }
-            let docs = try hits.map { ($0.docid, try searcher.document($0.docid)?.passage ?? "") }
-            let (rationale, vectors) = try embeddings.embed(r.expansion, documents: docs.map { ($0.0, $0.1) })
+            let docs = try hits.map { (id: $0.docid, text: try searcher.document($0.docid)?.passage ?? "") }
+            let (rationale, vectors) = try embeddings.embed(r.expansion, documents: docs)
             let cos = vectors.map { RADIOScores.cosine(rationale, $0) }
             let mixed = zip(RADIOScores.minMax(cos), RADIOScores.minMax(hits.map(\.score))).map { alpha * $0 + (1 - alpha) * $1 }
             let order = mixed.indices.sorted { mixed[$0] != mixed[$1] ? mixed[$0] > mixed[$1] : $0 < $1 }

@@ -20,6 +20,8 @@ struct PluginsCommand: ParsableCommand {
                 "    \(prefix).\(o.name) (\(o.type.rawValue), default \(o.defaultValue?.description ?? "none")): \(o.help)"
             }
         }
+        func expanderOrigin(_ name: String) -> String { registry.origin(ofExpander: name)?.rawValue ?? "unknown" }
+        func rerankerOrigin(_ name: String) -> String { registry.origin(ofReranker: name)?.rawValue ?? "unknown" }
         if json {
             func opts(_ specs: [OptionSpec]) -> [[String: Any]] {
                 specs.map { ["name": $0.name, "type": $0.type.rawValue, "default": $0.defaultValue?.description ?? NSNull(), "help": $0.help] }
@@ -27,9 +29,9 @@ struct PluginsCommand: ParsableCommand {
             let obj: [String: Any] = [
                 "models": FirstStageModel.names.map { ["name": $0, "options": opts(FirstStageModel.optionSpecs[$0] ?? [])] },
                 "expanders": registry.expanders.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options),
-                                                      "origin": registry.origin(ofExpander: $0.name)?.rawValue ?? "unknown"] },
+                                                      "origin": expanderOrigin($0.name)] },
                 "rerankers": registry.rerankers.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options),
-                                                      "origin": registry.origin(ofReranker: $0.name)?.rawValue ?? "unknown"] },
+                                                      "origin": rerankerOrigin($0.name)] },
             ]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             return
@@ -41,13 +43,13 @@ struct PluginsCommand: ParsableCommand {
         }
         print("expanders:")
         for p in registry.expanders {
-            print("  \(p.name)  \(p.summary)  [\(registry.origin(ofExpander: p.name)?.rawValue ?? "unknown")]")
+            print("  \(p.name)  \(p.summary)  [\(expanderOrigin(p.name))]")
             describe(p.options, prefix: p.name).forEach { print($0) }
         }
         print("rerankers:")
         if registry.rerankers.isEmpty { print("  (none registered)") }
         for p in registry.rerankers {
-            print("  \(p.name)  \(p.summary)  [\(registry.origin(ofReranker: p.name)?.rawValue ?? "unknown")]")
+            print("  \(p.name)  \(p.summary)  [\(rerankerOrigin(p.name))]")
             describe(p.options, prefix: p.name).forEach { print($0) }
         }
     }

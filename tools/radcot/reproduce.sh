@@ -30,15 +30,23 @@ say "FiD records: 6,525 GPT-3 rationales with 10 Wikipedia passages each; 5% hel
 [ -s "$WORK/train.jsonl" ] || "$Q" distill radcot-data --index "$WORK/enwiki" --teacher "$TEACHER" --passages 10 \
     --output "$WORK/train.jsonl" --heldout "$WORK/held.jsonl" --heldout-fraction 0.05 --seed 13 --threads "$THREADS"
 
+# The overfit check on 64 teacher records: build FiD records with 3 passages, train a small student
+# until its greedy output equals every target, then check the Swift expander against PyTorch and the
+# teacher. $1: teacher file, $2: name for the outputs (r64 / overfit / compare-overfit for "overfit").
+overfit_check() {
+  local teacher="$1" name="$2" records="$WORK/${2%overfit}r64.jsonl"
+  "$Q" distill radcot-data --index "$WORK/enwiki" --teacher "$teacher" --passages 3 --output "$records"
+  [ -s "$WORK/$name/metrics.json" ] || "$PY" "$ROOT/tools/radcot/train.py" --train "$records" --heldout "$records" \
+      --out "$WORK/$name" --passages 3 --max-source-tokens 128 --max-target-tokens 48 --vocab-size 2000 --d-model 128 --d-ff 512 \
+      --d-kv 32 --heads 4 --layers 2 --batch-size 8 --grad-accum 1 --lr 1e-3 --warmup 100 --decay --clip 1.0 --dropout 0 \
+      --steps 3000 --eval-every 250 --stop-when-exact --threads 1
+  "$PY" "$ROOT/tools/radcot/compare.py" --model "$WORK/$name" --records "$records" --index "$WORK/enwiki" --passages 3 \
+      --max-source-tokens 128 --max-new-tokens 48 --quarry "$Q" --work "$WORK/compare-$name" | tee "$WORK/compare-$name.json"
+}
+
 say "overfit check: 64 records, a small student trained until it memorises them"
 head -64 "$TEACHER" > "$WORK/teacher64.jsonl"
-"$Q" distill radcot-data --index "$WORK/enwiki" --teacher "$WORK/teacher64.jsonl" --passages 3 --output "$WORK/r64.jsonl"
-[ -s "$WORK/overfit/metrics.json" ] || "$PY" "$ROOT/tools/radcot/train.py" --train "$WORK/r64.jsonl" --heldout "$WORK/r64.jsonl" \
-    --out "$WORK/overfit" --passages 3 --max-source-tokens 128 --max-target-tokens 48 --vocab-size 2000 --d-model 128 --d-ff 512 \
-    --d-kv 32 --heads 4 --layers 2 --batch-size 8 --grad-accum 1 --lr 1e-3 --warmup 100 --decay --clip 1.0 --dropout 0 \
-    --steps 3000 --eval-every 250 --stop-when-exact --threads 1
-"$PY" "$ROOT/tools/radcot/compare.py" --model "$WORK/overfit" --records "$WORK/r64.jsonl" --index "$WORK/enwiki" --passages 3 \
-    --max-source-tokens 128 --max-new-tokens 48 --quarry "$Q" --work "$WORK/compare-overfit" | tee "$WORK/compare-overfit.json"
+overfit_check "$WORK/teacher64.jsonl" overfit
 
 say "query2doc variant: the same overfit check with 64 pseudo-documents (a local LLM's) as targets"
 "$ROOT/tools/llm-server.sh" install >&2
@@ -48,13 +56,7 @@ for line in list(open(sys.argv[1]))[:64]:
     d = json.loads(line); print(d['qid'] + '\t' + d['query'])" "$TEACHER" > "$WORK/q2d-topics.tsv"
 QUARRY_LLM_CACHE="$WORK/llm-cache" "$Q" distill teacher --questions "$WORK/q2d-topics.tsv" --prompt query2doc \
     --set llm.baseURL=http://127.0.0.1:18080/v1 --output "$WORK/q2d-teacher.jsonl"
-"$Q" distill radcot-data --index "$WORK/enwiki" --teacher "$WORK/q2d-teacher.jsonl" --passages 3 --output "$WORK/q2d-r64.jsonl"
-[ -s "$WORK/q2d-overfit/metrics.json" ] || "$PY" "$ROOT/tools/radcot/train.py" --train "$WORK/q2d-r64.jsonl" --heldout "$WORK/q2d-r64.jsonl" \
-    --out "$WORK/q2d-overfit" --passages 3 --max-source-tokens 128 --max-target-tokens 48 --vocab-size 2000 --d-model 128 --d-ff 512 \
-    --d-kv 32 --heads 4 --layers 2 --batch-size 8 --grad-accum 1 --lr 1e-3 --warmup 100 --decay --clip 1.0 --dropout 0 \
-    --steps 3000 --eval-every 250 --stop-when-exact --threads 1
-"$PY" "$ROOT/tools/radcot/compare.py" --model "$WORK/q2d-overfit" --records "$WORK/q2d-r64.jsonl" --index "$WORK/enwiki" --passages 3 \
-    --max-source-tokens 128 --max-new-tokens 48 --quarry "$Q" --work "$WORK/compare-q2d" | tee "$WORK/compare-q2d.json"
+overfit_check "$WORK/q2d-teacher.jsonl" q2d-overfit
 
 say "the student: trained from a config (not pretrained) for $TRAIN_MINUTES minutes"
 [ -s "$WORK/student/metrics.json" ] || "$PY" "$ROOT/tools/radcot/train.py" --train "$WORK/train.jsonl" --heldout "$WORK/held.jsonl" \

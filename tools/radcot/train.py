@@ -128,7 +128,7 @@ def main():
     ap.add_argument("--dropout", type=float, default=0.1)
     ap.add_argument("--decay", action="store_true", help="decay the learning rate linearly to 0 over --steps")
     ap.add_argument("--weight-decay", type=float, default=0.0)
-    ap.add_argument("--clip", type=float, default=1.0, help="clip the gradient norm to this (0: no clipping)")
+    ap.add_argument("--clip", type=float, default=0.0, help="clip the gradient norm to this (0, the default: no clipping)")
     ap.add_argument("--warmup", type=int, default=0, help="raise the learning rate linearly over this many steps")
     ap.add_argument("--stop-when-exact", action="store_true",
                     help="at each evaluation also decode the held-out records greedily; stop once all equal their targets")

@@ -15,32 +15,33 @@ public final class PluginRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var expanderTable: [String: ExpanderPlugin] = [:]
     private var rerankerTable: [String: RerankerPlugin] = [:]
-    private var origins: [String: PluginOrigin] = [:]
+    private var expanderOrigins: [String: PluginOrigin] = [:]
+    private var rerankerOrigins: [String: PluginOrigin] = [:]
 
     public init() {}
 
     public func register(_ plugin: ExpanderPlugin, origin: PluginOrigin = .package) {
         lock.lock(); defer { lock.unlock() }
         expanderTable[plugin.name] = plugin
-        origins["expander:" + plugin.name] = origin
+        expanderOrigins[plugin.name] = origin
     }
 
     public func register(_ plugin: RerankerPlugin, origin: PluginOrigin = .package) {
         lock.lock(); defer { lock.unlock() }
         rerankerTable[plugin.name] = plugin
-        origins["reranker:" + plugin.name] = origin
+        rerankerOrigins[plugin.name] = origin
     }
 
     /// Where a registered expander came from.
     public func origin(ofExpander name: String) -> PluginOrigin? {
         lock.lock(); defer { lock.unlock() }
-        return origins["expander:" + name]
+        return expanderOrigins[name]
     }
 
     /// Where a registered reranker came from.
     public func origin(ofReranker name: String) -> PluginOrigin? {
         lock.lock(); defer { lock.unlock() }
-        return origins["reranker:" + name]
+        return rerankerOrigins[name]
     }
 
     public var expanders: [ExpanderPlugin] {
