@@ -28,9 +28,15 @@ public enum QuarryMain {
 
     nonisolated(unsafe) static var registry = builtinRegistry()
 
-    /// Parses the command line and runs it, with `expanders` and `rerankers` added to the built-ins.
+    /// Subcommands a front end adds to the library's (the `quarry` executable adds `serve`, which the
+    /// library leaves out so that a third party's `quarry` builds without the HTTP stack).
+    nonisolated(unsafe) static var extraSubcommands: [ParsableCommand.Type] = []
+
+    /// Parses the command line and runs it, with `expanders` and `rerankers` added to the built-ins
+    /// and `subcommands` to the library's.
     public static func run(expanders: [ExpanderPlugin] = [], rerankers: [RerankerPlugin] = [],
-                           arguments: [String]? = nil) async -> Never {
+                           subcommands: [ParsableCommand.Type] = [], arguments: [String]? = nil) async -> Never {
+        extraSubcommands = subcommands
         for e in expanders { registry.register(e, origin: .package) }
         for r in rerankers { registry.register(r, origin: .package) }
         do {
@@ -74,7 +80,7 @@ struct ExitStatus: Error {
 }
 
 struct QuarryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: "quarry",
         abstract: "A sparse search engine on Xapian with pluggable query expansion and reranking.",
         discussion: """
@@ -84,6 +90,6 @@ struct QuarryCommand: AsyncParsableCommand {
         version: Quarry.version,
         subcommands: [IndexCommand.self, SearchCommand.self, RunCommand.self, ExpandCommand.self, EvalCommand.self, ExperimentCommand.self,
                       PluginsCommand.self, DocCommand.self, StatsCommand.self, AnalyzeCommand.self, RegressCommand.self,
-                      FuseCommand.self, DistillCommand.self, RAGEvalCommand.self, EmbedCommand.self, GenerateCommand.self, BenchCommand.self]
-    )
+                      FuseCommand.self, DistillCommand.self, RAGEvalCommand.self, EmbedCommand.self, GenerateCommand.self, BenchCommand.self] + QuarryMain.extraSubcommands
+    ) }
 }

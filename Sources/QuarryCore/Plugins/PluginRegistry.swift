@@ -9,6 +9,10 @@ public enum PluginOrigin: String, Sendable {
     case builtIn = "built in"
     /// Compiled into a `quarry` a third party built with its own Swift package.
     case package
+    /// Loaded at start-up from a `.so` built against the same QuarryAPI (`--plugin-path`).
+    case sharedLibrary = "shared library"
+    /// An external program speaking the JSON-lines process protocol (`exec:COMMAND`, `--plugin-exec`).
+    case process
 }
 
 public final class PluginRegistry: @unchecked Sendable {
