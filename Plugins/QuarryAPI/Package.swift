@@ -7,8 +7,8 @@ import PackageDescription
 let package = Package(
     name: "QuarryAPI",
     products: [
-        .library(name: "QuarryAPI", targets: ["QuarryAPI"]),
-        .library(name: "QuarryAPIDynamic", type: .dynamic, targets: ["QuarryAPI"]),
+        // Dynamic, always: the `quarry` executable and every `.so` plugin it loads must share one copy.
+        .library(name: "QuarryAPI", type: .dynamic, targets: ["QuarryAPI"]),
     ],
     targets: [
         .target(name: "QuarryAPI"),

@@ -12,8 +12,10 @@ struct PluginsCommand: ParsableCommand {
     )
 
     @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var pluginSources: PluginSourceOptions
 
     func run() throws {
+        try pluginSources.load()
         let registry = QuarryMain.registry
         func describe(_ specs: [OptionSpec], prefix: String) -> [String] {
             specs.map { o in

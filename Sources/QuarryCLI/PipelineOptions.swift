@@ -22,9 +22,13 @@ struct PipelineOptions: ParsableArguments {
 
     @OptionGroup var llm: LLMRuntimeOptions
 
-    /// The spec these flags describe, over the config file's. Also hands the LLM settings to the
-    /// runtime every LLM plugin shares, before any plugin is made.
+    @OptionGroup var pluginSources: PluginSourceOptions
+
+    /// The spec these flags describe, over the config file's. Also loads the plugins named by
+    /// `--plugin-path` and hands the LLM settings to the runtime every LLM plugin shares, before any
+    /// plugin is made.
     func spec() throws -> PipelineSpec {
+        try pluginSources.load()
         try llm.apply()
         var spec = try config.map(ConfigFile.load) ?? PipelineSpec()
         if let model { spec.model = model }

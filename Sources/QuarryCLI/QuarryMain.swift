@@ -27,6 +27,8 @@ public enum QuarryMain {
     }
 
     nonisolated(unsafe) static var registry = builtinRegistry()
+    /// The `--plugin-path` locations already loaded into `registry`.
+    nonisolated(unsafe) static var loadedPluginLocations = Set<String>()
 
     /// Subcommands a front end adds to the library's (the `quarry` executable adds `serve`, which the
     /// library leaves out so that a third party's `quarry` builds without the HTTP stack).

@@ -84,8 +84,10 @@ public struct RerankerPlugin: Sendable {
     }
 }
 
-/// The version of this API; a plugin built against another major version is refused at load time.
+/// The version of this API; a plugin built against another major version, or a newer minor one, is
+/// refused at load time. Emitted into each client's binary, so a `.so` plugin reports the version it was
+/// compiled against, not the one of the library it finds at run time. 1.3: shared-library plugins.
 public enum QuarryAPIVersion {
-    public static let major = 1
-    public static let minor = 2
+    @_alwaysEmitIntoClient public static var major: Int { 1 }
+    @_alwaysEmitIntoClient public static var minor: Int { 3 }
 }
