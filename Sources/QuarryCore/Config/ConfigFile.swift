@@ -1,6 +1,8 @@
 // A TOML config file: top-level `model`, `expander`, `reranker`, and one `[plugin]` table of options
-// per model or plugin, with the same camelCase keys as `--set plugin.key=value`.
+// per model or plugin, with the same camelCase keys as `--set plugin.key=value`; where plugins come
+// from besides the built-ins: `plugin-exec`, commands of process plugins (as `--plugin-exec`).
 //
+//     plugin-exec = ["python3 Plugins/Examples/wordnet-expander/wordnet_expander.py"]
 //     model = "bm25"
 //     expander = "rm3"
 //     [bm25]
@@ -12,18 +14,21 @@ import QuarryAPI
 import TOMLKit
 
 public enum ConfigFile {
+    /// Where a config file says plugins come from, besides the built-ins.
+    public struct PluginSources: Sendable, Hashable {
+        /// Commands of process plugins, each started for its handshake and registered by the name it announces.
+        public var exec: [String] = []
+        public init(exec: [String] = []) { self.exec = exec }
+    }
+
     /// The spec a config file describes.
     public static func load(_ path: String) throws -> PipelineSpec {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw QuarryError("\(path): cannot read config file")
-        }
-        let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
-            throw QuarryError("\(path):\(e.source.begin.line): \(e.description)")
-        }
+        let table = try read(path)
         var spec = PipelineSpec()
         for (key, value) in table {
             switch key {
+            case "plugin-exec":
+                continue  // read by pluginSources(_:)
             case "model":
                 guard let s = value.string else { throw QuarryError("\(path): 'model' must be a string") }
                 spec.model = s
@@ -35,7 +40,7 @@ public enum ConfigFile {
                 spec.reranker = s.isEmpty || s == "none" ? nil : s
             default:
                 guard let options = value.table else {
-                    throw QuarryError("\(path): unknown top-level key '\(key)' (valid: model, expander, reranker, and [plugin] tables)")
+                    throw QuarryError("\(path): unknown top-level key '\(key)' (valid: model, expander, reranker, plugin-exec, and [plugin] tables)")
                 }
                 for (option, v) in options {
                     guard let parsed = optionValue(v) else {
@@ -46,6 +51,29 @@ public enum ConfigFile {
             }
         }
         return spec
+    }
+
+    /// The plugin sources a config file names (`plugin-exec = ["COMMAND", …]`).
+    public static func pluginSources(_ path: String) throws -> PluginSources {
+        let table = try read(path)
+        var sources = PluginSources()
+        if let value = table["plugin-exec"] {
+            let commands = value.array?.compactMap { $0.string }
+            guard let commands, commands.count == value.array?.count else {
+                throw QuarryError("\(path): 'plugin-exec' must be a list of command strings, e.g. plugin-exec = [\"python3 my_plugin.py\"]")
+            }
+            sources.exec = commands
+        }
+        return sources
+    }
+
+    private static func read(_ path: String) throws -> TOMLTable {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw QuarryError("\(path): cannot read config file")
+        }
+        do { return try TOMLTable(string: text) } catch let e as TOMLParseError {
+            throw QuarryError("\(path):\(e.source.begin.line): \(e.description)")
+        }
     }
 
     static func optionValue(_ v: TOMLValueConvertible) -> OptionValue? {

@@ -124,7 +124,10 @@ extension Pipeline {
                 let doc = try searcher.document(hit.docid)
                 return Candidate(docid: hit.docid, title: doc?.title ?? "", text: doc?.text ?? "", score: hit.score)
             }
-            let scores = try await reranker.instance.rerank(query, candidates: candidates)
+            let scores: [Double]
+            do { scores = try await reranker.instance.rerank(query, candidates: candidates) } catch {
+                throw QuarryError("reranker \(reranker.name) failed on query \(query.id): \(error)")
+            }
             guard scores.count == candidates.count else {
                 throw QuarryError("reranker \(reranker.name) returned \(scores.count) scores for \(candidates.count) candidates")
             }

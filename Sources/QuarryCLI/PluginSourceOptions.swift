@@ -1,0 +1,19 @@
+// Where plugins come from besides the built-ins, on every command that takes a pipeline and on
+// `quarry plugins`: flags here, the same lists in the config file.
+import ArgumentParser
+import QuarryCore
+
+struct PluginSourceOptions: ParsableArguments {
+    @Option(name: .customLong("plugin-exec"),
+            help: ArgumentHelp("Start a process plugin (docs/process-protocol.md) and register it under the name it announces (repeatable).",
+                               valueName: "command"))
+    var pluginExec: [String] = []
+
+    /// Registers the plugins of the flags and of `config`'s plugin lists with quarry's registry.
+    func register(config: String?) throws {
+        let fromConfig = try config.map(ConfigFile.pluginSources) ?? ConfigFile.PluginSources()
+        for command in fromConfig.exec + pluginExec {
+            try QuarryMain.registry.registerProcess(command)
+        }
+    }
+}
