@@ -110,14 +110,15 @@ public final class PluginRegistry: @unchecked Sendable {
     /// Checks a spec and builds its plugins. `exec:COMMAND` names a process plugin ad hoc: it is started
     /// for its handshake first, since its options (`--set exec.KEY=VALUE`) are the ones it announces.
     public func resolve(_ spec: PipelineSpec) throws -> Pipeline {
+        let exec = ProcessPlugins.adHocNamespace
+        let startTimeout = spec.settings[exec]?["startTimeout"]?.converted(to: .double).flatMap { if case .double(let s) = $0, s > 0 { s } else { nil } }
         let adHocExpander = try spec.expander.flatMap(ProcessPlugins.adHocCommand).map {
-            try ProcessPlugins.optionSpecs(ProcessPlugins.shared.announcement($0, as: .expander))
+            try ProcessPlugins.optionSpecs(ProcessPlugins.shared.announcement($0, as: .expander, startTimeout: startTimeout))
         }
         let adHocReranker = try spec.reranker.flatMap(ProcessPlugins.adHocCommand).map {
-            try ProcessPlugins.optionSpecs(ProcessPlugins.shared.announcement($0, as: .reranker))
+            try ProcessPlugins.optionSpecs(ProcessPlugins.shared.announcement($0, as: .reranker, startTimeout: startTimeout))
         }
         var namespaces = optionNamespaces()
-        let exec = ProcessPlugins.adHocNamespace
         if adHocExpander != nil || adHocReranker != nil {
             // With an ad-hoc expander and reranker both, an exec setting goes to each that declares it.
             var union: [OptionSpec] = []

@@ -27,7 +27,8 @@ public final class ProcessPlugins: @unchecked Sendable {
     init() {}
 
     /// What `command` announces in its handshake (started once; the process is kept for its first use).
-    public func announcement(_ command: String) throws -> ProcessProtocol.Announcement {
+    /// `startTimeout` bounds the handshake (default 60 s).
+    public func announcement(_ command: String, startTimeout: Double? = nil) throws -> ProcessProtocol.Announcement {
         lock.lock(); defer { lock.unlock() }
         if let a = announcements[command] { return a }
         let argv = try Self.argv(command)
@@ -35,7 +36,7 @@ public final class ProcessPlugins: @unchecked Sendable {
         let started: (child: ChildProcess, announcement: ProcessProtocol.Announcement)
         do {
             started = try ProcessPluginClient.greet(argv: argv, command: command, label: PathName.last(argv[0]),
-                                                    timeout: ProcessSettings.defaults.startTimeout)
+                                                    timeout: startTimeout ?? ProcessSettings.defaults.startTimeout)
         } catch let f as ChildFault {
             throw QuarryError("process plugin '\(command)': \(f.message)")
         } catch let e as QuarryError {
@@ -47,8 +48,8 @@ public final class ProcessPlugins: @unchecked Sendable {
     }
 
     /// The announcement of an ad-hoc plugin used as `role`.
-    public func announcement(_ command: String, as role: ProcessProtocol.Role) throws -> ProcessProtocol.Announcement {
-        let a = try announcement(command)
+    public func announcement(_ command: String, as role: ProcessProtocol.Role, startTimeout: Double? = nil) throws -> ProcessProtocol.Announcement {
+        let a = try announcement(command, startTimeout: startTimeout)
         guard a.role == role else {
             func article(_ r: ProcessProtocol.Role) -> String { r == .expander ? "an expander" : "a reranker" }
             throw QuarryError("process plugin '\(command)' is \(article(a.role)) ('\(a.name)'), not \(article(role))")
