@@ -116,7 +116,7 @@ final class ProcessPluginTests: XCTestCase {
         XCTAssertEqual(bm25.status, 0, bm25.stderr)
         let r = try run("wn", ["--plugin-exec", Self.wordnet, "--expander", "wordnet", "--threads", "2"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("process plugin wordnet: 40 requests"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("process plugin wordnet (\(Self.wordnet)): 40 requests"), r.stderr)
         XCTAssertNotEqual(try runFile("wn"), try runFile("wn-bm25"))
         XCTAssertEqual(try provenance("wn")["fallbacks"] as? Int, 0)
 

@@ -102,10 +102,9 @@ def expand(wordnet, options, text):
     synonyms = []
     for w in dict.fromkeys(words):
         synonyms += [s for s in wordnet.synonyms(w, options["senses"], options["maxSynonyms"]) if s not in synonyms]
-    answer = {"texts": [{"text": text, "weight": 1.0}]}
+    answer = {"texts": [{"text": text, "weight": 1.0}], "generated": " ".join(synonyms)}
     if synonyms:
         answer["texts"].append({"text": " ".join(synonyms), "weight": options["weight"]})
-        answer["generated"] = " ".join(synonyms)
     return answer
 
 

@@ -218,7 +218,7 @@ final class ProcessPluginClient: @unchecked Sendable {
     var summary: String? {
         lock.lock(); defer { lock.unlock() }
         guard stats.requests > 0 else { return nil }
-        var s = String(format: "process plugin %@: %d requests, %.1f ms each", announcement.name, stats.requests, stats.seconds * 1000 / Double(stats.requests))
+        var s = String(format: "process plugin %@ (%@): %d requests, %.1f ms each", announcement.name, command, stats.requests, stats.seconds * 1000 / Double(stats.requests))
         if stats.failed > 0 { s += ", \(stats.failed) failed" + (stats.timeouts > 0 ? " (\(stats.timeouts) timed out)" : "") }
         if restartsUsed > 0 { s += ", \(restartsUsed) restart\(restartsUsed == 1 ? "" : "s")" }
         return s
