@@ -82,10 +82,13 @@ final class ProcessPluginTests: XCTestCase {
         XCTAssertEqual(left, [], "plugin processes left running", file: file, line: line)
     }
 
-    /// The last stderr line is a one-line error naming `contains`, and the command failed.
+    /// The command failed with one line of its own on stderr (besides the plugin's `[name] …` lines),
+    /// an error naming `contains`.
     func assertError(_ r: CommandResult, contains: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(r.status, 1, "stderr: \(r.stderr)", file: file, line: line)
-        let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("[") }
+        XCTAssertEqual(lines.count, 1, "stderr: \(r.stderr)", file: file, line: line)
+        let last = lines.last.map(String.init) ?? ""
         XCTAssertTrue(last.hasPrefix("quarry: error: "), "stderr: \(r.stderr)", file: file, line: line)
         XCTAssertTrue(last.contains(contains), "expected '\(contains)' in: \(r.stderr)", file: file, line: line)
     }

@@ -22,6 +22,8 @@ final class ChildProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var status: Int32? = nil
     private let stderrLabel: StderrLabel
+    /// Signalled when the child's stderr has been copied to its end.
+    private let stderrDone = DispatchSemaphore(value: 0)
 
     /// Longest line accepted from a plugin: a line that never ends is a fault, not unbounded memory.
     static let maxLine = 64 << 20
@@ -78,8 +80,11 @@ final class ChildProcess: @unchecked Sendable {
         output = outPipe[0]
         _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK)
         stderrLabel = StderrLabel(label)
-        let errFD = errPipe[0], labelBox = stderrLabel
-        let thread = Thread { Self.copyStderr(errFD, label: labelBox) }
+        let errFD = errPipe[0], labelBox = stderrLabel, done = stderrDone
+        let thread = Thread {
+            Self.copyStderr(errFD, label: labelBox)
+            done.signal()
+        }
         thread.name = "quarry-plugin-stderr"
         thread.start()
     }
@@ -167,6 +172,8 @@ final class ChildProcess: @unchecked Sendable {
         var raw: Int32 = 0
         while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
         status = raw
+        // Its last stderr lines (often why it failed) are printed before anything that follows.
+        _ = stderrDone.wait(timeout: .now() + 0.5)
     }
 
     private var inputShut = false

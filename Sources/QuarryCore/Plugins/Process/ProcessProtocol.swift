@@ -75,37 +75,35 @@ public enum ProcessProtocol {
         return "'" + s + "'"
     }
 
-    /// The process's `hello`; a message naming what is wrong otherwise. `role` is the role the engine
-    /// wants (nil: any).
+    /// The process's `hello`; an error naming what is wrong otherwise.
     static func announcement(_ m: [String: Any]) throws -> Announcement {
-        func bad(_ why: String) -> QuarryError { QuarryError(why) }
         if m["type"] as? String == "error" {
-            throw bad("refused the handshake: \(m["message"] as? String ?? "(no message)")")
+            throw QuarryError("refused the handshake: \(m["message"] as? String ?? "(no message)")")
         }
         guard m["type"] as? String == "hello" else {
-            throw bad("answered the engine's hello with a '\(m["type"] as? String ?? "?")' message, not a hello")
+            throw QuarryError("answered the engine's hello with a '\(m["type"] as? String ?? "?")' message, not a hello")
         }
         guard let p = m["protocol"], !isBool(p), let version = (p as? NSNumber)?.intValue else {
-            throw bad("its hello has no \"protocol\" version")
+            throw QuarryError("its hello has no \"protocol\" version")
         }
         guard version == Self.version else {
-            throw bad("speaks process protocol \(version); this quarry speaks protocol \(Self.version)")
+            throw QuarryError("speaks process protocol \(version); this quarry speaks protocol \(Self.version)")
         }
         guard let name = m["name"] as? String, isPluginName(name) else {
-            throw bad("its hello needs a \"name\" of lower-case letters, digits, '-' and '_' (got \(m["name"].map { "\($0)" } ?? "none"))")
+            throw QuarryError("its hello needs a \"name\" of lower-case letters, digits, '-' and '_' (got \(m["name"].map { "\($0)" } ?? "none"))")
         }
         guard let roleText = m["role"] as? String, let role = Role(rawValue: roleText) else {
-            throw bad("its hello needs a \"role\": \"expander\" or \"reranker\"")
+            throw QuarryError("its hello needs a \"role\": \"expander\" or \"reranker\"")
         }
         var options: [OptionSpec] = []
         for (i, o) in ((m["options"] as? [Any]) ?? []).enumerated() {
-            guard let o = o as? [String: Any] else { throw bad("options[\(i)] is not an object") }
+            guard let o = o as? [String: Any] else { throw QuarryError("options[\(i)] is not an object") }
             options.append(try optionSpec(o, index: i))
         }
-        if let m = m["options"], !(m is [Any]) { throw bad("\"options\" must be a list") }
+        if let m = m["options"], !(m is [Any]) { throw QuarryError("\"options\" must be a list") }
         let names = options.map(\.name)
         if let dup = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
-            throw bad("declares option '\(dup)' twice")
+            throw QuarryError("declares option '\(dup)' twice")
         }
         return Announcement(name: name, summary: m["summary"] as? String ?? "", role: role, options: options)
     }
