@@ -21,6 +21,7 @@ final class ChildProcess: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private let lock = NSLock()
     private var status: Int32? = nil
+    private var inputShut = false
     private let stderrLabel: StderrLabel
     /// Signalled when the child's stderr has been copied to its end.
     private let stderrDone = DispatchSemaphore(value: 0)
@@ -176,19 +177,12 @@ final class ChildProcess: @unchecked Sendable {
         _ = stderrDone.wait(timeout: .now() + 0.5)
     }
 
-    private var inputShut = false
     /// Ends the child's stdin (EOF) without giving up the descriptor number.
     private func shutdownInput() {
         guard !inputShut else { return }
         inputShut = true
         let devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)
         if devnull >= 0 { dup2(devnull, input); close(devnull) }
-    }
-
-    /// Closes stdin so a well-behaved plugin exits by itself (after `bye`).
-    func closeInput() {
-        lock.lock(); defer { lock.unlock() }
-        shutdownInput()
     }
 
     /// How the child ended: waits up to `waiting` seconds for it to exit by itself, then kills it.
