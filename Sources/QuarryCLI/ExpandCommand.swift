@@ -64,6 +64,7 @@ struct ExpandCommand: AsyncParsableCommand {
         printError(String(format: "%d of %d queries expanded in %.2f s (%.2f queries/s) → %@",
                           topics.count - failed.count, topics.count, seconds, Double(topics.count) / max(seconds, 1e-9), output))
         if let summary = LLMRuntime.shared.stats.summary { printError(summary) }
+        ProcessPlugins.shared.summaries.forEach(printError)
         if !failed.isEmpty {
             printError("warning: expansion failed for \(failed.count) queries; they are not in \(output) (run again to retry):")
             for (id, error) in failed.prefix(5) { printError("  \(id): \(error)") }

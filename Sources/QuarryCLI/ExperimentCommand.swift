@@ -31,13 +31,13 @@ struct ExperimentCommand: AsyncParsableCommand {
     @Flag(help: "Drop a hit whose docid equals the query id.") var removeQuery = false
     @Option(help: ArgumentHelp("TOML config giving every pipeline's defaults.", valueName: "file")) var config: String?
     @Flag(help: "Print JSON.") var json = false
-    @OptionGroup var pluginSources: PluginSourceOptions
+    @OptionGroup var plugins: PluginSourceOptions
 
     func run() async throws {
-        try pluginSources.load()
         guard !pipelines.isEmpty else { throw QuarryError("give at least one --pipeline NAME=SPEC") }
         guard ["holm", "none"].contains(correction) else { throw QuarryError("--correction must be holm or none") }
         let parsedMetrics = try (metrics.isEmpty ? ["nDCG@10", "AP"] : metrics).map(Metric.parse)
+        try plugins.register(config: config)
         let base = try config.map(ConfigFile.load) ?? PipelineSpec()
         var named: [(String, PipelineSpec)] = []
         for p in pipelines {

@@ -8,14 +8,15 @@ struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
         abstract: "List models, expanders and rerankers with their options.",
-        discussion: "Example: quarry plugins"
+        discussion: "Example: quarry plugins --plugin-exec 'python3 Plugins/Examples/wordnet-expander/wordnet_expander.py'"
     )
 
     @Flag(help: "Print JSON.") var json = false
-    @OptionGroup var pluginSources: PluginSourceOptions
+    @Option(help: ArgumentHelp("TOML config file whose plugin lists (plugin-exec) to load.", valueName: "file")) var config: String?
+    @OptionGroup var plugins: PluginSourceOptions
 
     func run() throws {
-        try pluginSources.load()
+        try plugins.register(config: config)
         let registry = QuarryMain.registry
         func describe(_ specs: [OptionSpec], prefix: String) -> [String] {
             specs.map { o in

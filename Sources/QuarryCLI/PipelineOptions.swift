@@ -22,14 +22,14 @@ struct PipelineOptions: ParsableArguments {
 
     @OptionGroup var llm: LLMRuntimeOptions
 
-    @OptionGroup var pluginSources: PluginSourceOptions
+    @OptionGroup var plugins: PluginSourceOptions
 
-    /// The spec these flags describe, over the config file's. Also loads the plugins named by
-    /// `--plugin-path` and hands the LLM settings to the runtime every LLM plugin shares, before any
-    /// plugin is made.
+    /// The spec these flags describe, over the config file's. Also hands the LLM settings to the
+    /// runtime every LLM plugin shares and registers the plugins named on the command line or in the
+    /// config file, before any plugin is made.
     func spec() throws -> PipelineSpec {
-        try pluginSources.load()
         try llm.apply()
+        try plugins.register(config: config)
         var spec = try config.map(ConfigFile.load) ?? PipelineSpec()
         if let model { spec.model = model }
         if let expander { spec.expander = expander == "none" ? nil : expander }

@@ -59,6 +59,8 @@ public enum QuarryMain {
             fail(e.description + " (use --skip-bad to skip such records)")
         } catch let e as OptionError {
             fail(e.message)
+        } catch let e as ProcessPluginError {
+            fail(e.message)
         } catch let e as LLMError {
             fail(e.description)
         } catch let e as CheckpointError {

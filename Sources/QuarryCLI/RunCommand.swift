@@ -73,6 +73,7 @@ struct RunCommand: AsyncParsableCommand {
         if empty > 0 { printError("warning: \(empty) queries had no searchable terms and got no hits") }
         printError(String(format: "%d queries in %.2f s (%.1f queries/s) → %@", results.count, seconds, Double(results.count) / max(seconds, 1e-9), output))
         if let summary = LLMRuntime.shared.stats.summary { printError(summary) }
+        ProcessPlugins.shared.summaries.forEach(printError)
         if let summary = RADCoTStats.shared.summary { printError(summary) }
         let failed = results.filter(\.fallback)
         if !failed.isEmpty {

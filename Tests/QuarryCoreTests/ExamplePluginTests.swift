@@ -18,7 +18,7 @@ final class ExamplePluginTests: XCTestCase {
         super.setUp()
         // Incremental: tools/test.sh has already built them; a developer's `swift test` builds them here.
         let build = try! runProcess("/bin/bash", [TestPaths.root.appendingPathComponent("tools/build-examples.sh").path, "--no-test"])
-        precondition(build.status == 0, "tools/build-examples.sh failed:\n\(build.stderr)")
+        precondition(build.status == 0, "tools/build-examples.sh failed:\n\(build.stdout)\n\(build.stderr)")
         dir = NSTemporaryDirectory() + "quarry-examples-" + UUID().uuidString
         index = dir + "/sample"
         let r = try! quarry("index", "--collection", TestPaths.sample.appendingPathComponent("documents.jsonl").path,
@@ -62,6 +62,10 @@ final class ExamplePluginTests: XCTestCase {
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         let rerankers = object["rerankers"] as! [[String: Any]]
         XCTAssertEqual(rerankers.first { $0["name"] as? String == "titleboost" }?["origin"] as? String, "shared library")
+        // The same from a config file's plugin-path list.
+        let config = try FixtureFiles.write("plugin-path = [\"\(pluginDir)\"]\nreranker = \"titleboost\"\n", try temporaryDirectory(self) + "/q.toml")
+        let fromConfig = try quarry("plugins", "--config", config)
+        XCTAssertTrue(fromConfig.stdout.contains("titleboost  Adds weight"), fromConfig.stderr)
 
         let dir = try temporaryDirectory(self)
         let plain = dir + "/bm25.run", boosted = dir + "/titleboost.run"

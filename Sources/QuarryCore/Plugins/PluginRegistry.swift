@@ -21,6 +21,7 @@ public final class PluginRegistry: @unchecked Sendable {
     private var rerankerTable: [String: RerankerPlugin] = [:]
     private var expanderOrigins: [String: PluginOrigin] = [:]
     private var rerankerOrigins: [String: PluginOrigin] = [:]
+    private var processCommands: [String: String] = [:]
 
     public init() {}
 
@@ -34,6 +35,29 @@ public final class PluginRegistry: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         rerankerTable[plugin.name] = plugin
         rerankerOrigins[plugin.name] = origin
+    }
+
+    /// Starts `command` for its handshake and registers the expander or reranker it announces, under
+    /// its announced name (origin `.process`). A name that is taken is an error; the same command
+    /// registered twice (a flag and the config file) counts once.
+    public func registerProcess(_ command: String) throws {
+        let a = try ProcessPlugins.shared.announcement(command)
+        lock.lock()
+        let previous = processCommands[a.name]
+        if previous == command { lock.unlock(); return }
+        var holder: String? = previous.map { "process plugin '\($0)'" }
+        if holder == nil, let o = expanderOrigins[a.name] { holder = "the \(o.rawValue) expander" }
+        if holder == nil, let o = rerankerOrigins[a.name] { holder = "the \(o.rawValue) reranker" }
+        if holder == nil, FirstStageModel.names.contains(a.name) || a.name == ProcessPlugins.adHocNamespace { holder = "a model or namespace" }
+        lock.unlock()
+        if let holder {
+            throw QuarryError("process plugin '\(command)' announces the name '\(a.name)', which \(holder) already has")
+        }
+        switch a.role {
+        case .expander: register(ProcessPlugins.shared.expanderPlugin(command, a), origin: .process)
+        case .reranker: register(ProcessPlugins.shared.rerankerPlugin(command, a), origin: .process)
+        }
+        lock.lock(); processCommands[a.name] = command; lock.unlock()
     }
 
     /// Where a registered expander came from.
@@ -83,15 +107,33 @@ public final class PluginRegistry: @unchecked Sendable {
         return out
     }
 
-    /// Checks a spec and builds its plugins.
+    /// Checks a spec and builds its plugins. `exec:COMMAND` names a process plugin ad hoc: it is started
+    /// for its handshake first, since its options (`--set exec.KEY=VALUE`) are the ones it announces.
     public func resolve(_ spec: PipelineSpec) throws -> Pipeline {
-        let namespaces = optionNamespaces()
-        for plugin in spec.settings.keys where namespaces[plugin] == nil {
-            throw QuarryError("--set \(plugin).…: no model or plugin named '\(plugin)'; valid: \(namespaces.keys.sorted().joined(separator: ", "))")
+        let exec = ProcessPlugins.adHocNamespace
+        let startTimeout = spec.settings[exec]?["startTimeout"]?.converted(to: .double).flatMap { if case .double(let s) = $0, s > 0 { s } else { nil } }
+        let adHocExpander = try spec.expander.flatMap(ProcessPlugins.adHocCommand).map {
+            try ProcessPlugins.optionSpecs(ProcessPlugins.shared.announcement($0, as: .expander, startTimeout: startTimeout))
         }
-        func options(_ name: String) throws -> Options {
+        let adHocReranker = try spec.reranker.flatMap(ProcessPlugins.adHocCommand).map {
+            try ProcessPlugins.optionSpecs(ProcessPlugins.shared.announcement($0, as: .reranker, startTimeout: startTimeout))
+        }
+        var namespaces = optionNamespaces()
+        if adHocExpander != nil || adHocReranker != nil {
+            // With an ad-hoc expander and reranker both, an exec setting goes to each that declares it.
+            var union: [OptionSpec] = []
+            for o in (adHocExpander ?? []) + (adHocReranker ?? []) where !union.contains(where: { $0.name == o.name }) { union.append(o) }
+            namespaces[exec] = union
+        }
+        for plugin in spec.settings.keys where namespaces[plugin] == nil {
+            let hint = plugin == exec ? " (exec settings are for an --expander or --reranker exec:COMMAND)" : ""
+            throw QuarryError("--set \(plugin).…: no model or plugin named '\(plugin)'\(hint); valid: \(namespaces.keys.sorted().joined(separator: ", "))")
+        }
+        func options(_ name: String, specs: [OptionSpec]? = nil) throws -> Options {
+            var given = spec.settings[name] ?? [:]
+            if let specs { given = given.filter { key, _ in specs.contains { $0.name == key } } }
             do {
-                return try Options.resolve(spec.settings[name] ?? [:], specs: namespaces[name] ?? [], plugin: name)
+                return try Options.resolve(given, specs: specs ?? namespaces[name] ?? [], plugin: name)
             } catch let e as OptionError { throw QuarryError(e.message) }
         }
         // Every setting is checked, also for plugins not in this pipeline (a config file may set many).
@@ -102,15 +144,25 @@ public final class PluginRegistry: @unchecked Sendable {
         let model = try FirstStageModel.make(spec.model, options: try options(spec.model))
         var expander: Pipeline.Stage<any QueryExpander>? = nil
         if let name = spec.expander {
-            let plugin = try self.expander(name)
-            let opts = try options(name)
-            expander = .init(name: name, options: opts, instance: try plugin.make(opts))
+            if let command = ProcessPlugins.adHocCommand(name), let specs = adHocExpander {
+                let opts = try options(exec, specs: specs)
+                expander = .init(name: name, options: opts, instance: try ProcessPlugins.shared.expander(command, options: opts, plugin: exec))
+            } else {
+                let plugin = try self.expander(name)
+                let opts = try options(name)
+                expander = .init(name: name, options: opts, instance: try plugin.make(opts))
+            }
         }
         var reranker: Pipeline.Stage<any Reranker>? = nil
         if let name = spec.reranker {
-            let plugin = try self.reranker(name)
-            let opts = try options(name)
-            reranker = .init(name: name, options: opts, instance: try plugin.make(opts))
+            if let command = ProcessPlugins.adHocCommand(name), let specs = adHocReranker {
+                let opts = try options(exec, specs: specs)
+                reranker = .init(name: name, options: opts, instance: try ProcessPlugins.shared.reranker(command, options: opts, plugin: exec))
+            } else {
+                let plugin = try self.reranker(name)
+                let opts = try options(name)
+                reranker = .init(name: name, options: opts, instance: try plugin.make(opts))
+            }
         }
         return Pipeline(spec: spec, model: model, expander: expander, reranker: reranker)
     }

@@ -19,13 +19,15 @@ public struct Pipeline: Sendable {
     /// Every choice and option in force, for provenance (`RUN.json`) and `--explain`.
     public var description: [String: String] {
         var out: [String: String] = ["model": model.description]
+        // Options are keyed as they are set: `exec.KEY` for an ad-hoc process plugin (`exec:COMMAND`).
+        func namespace(_ name: String) -> String { ProcessPlugins.adHocCommand(name) == nil ? name : ProcessPlugins.adHocNamespace }
         if let e = expander {
             out["expander"] = e.name
-            for (k, v) in e.options.values { out["\(e.name).\(k)"] = v.description }
+            for (k, v) in e.options.values { out["\(namespace(e.name)).\(k)"] = v.description }
         }
         if let r = reranker {
             out["reranker"] = r.name
-            for (k, v) in r.options.values { out["\(r.name).\(k)"] = v.description }
+            for (k, v) in r.options.values { out["\(namespace(r.name)).\(k)"] = v.description }
         }
         return out
     }
@@ -124,7 +126,10 @@ extension Pipeline {
                 let doc = try searcher.document(hit.docid)
                 return Candidate(docid: hit.docid, title: doc?.title ?? "", text: doc?.text ?? "", score: hit.score)
             }
-            let scores = try await reranker.instance.rerank(query, candidates: candidates)
+            let scores: [Double]
+            do { scores = try await reranker.instance.rerank(query, candidates: candidates) } catch {
+                throw QuarryError("reranker \(reranker.name) failed on query \(query.id): \(error)")
+            }
             guard scores.count == candidates.count else {
                 throw QuarryError("reranker \(reranker.name) returned \(scores.count) scores for \(candidates.count) candidates")
             }
