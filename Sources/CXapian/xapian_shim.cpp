@@ -3,6 +3,7 @@
 
 #include <xapian.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -58,6 +59,20 @@ const char *xq_version(void) { return Xapian::version_string(); }
 
 xq_db *xq_open(const char *path, char **err) {
     return guarded<xq_db *>(err, nullptr, [&] { return new xq_db{Xapian::Database(path)}; });
+}
+
+xq_db *xq_open_remote(const char *host, unsigned port, unsigned timeout_ms, unsigned connect_timeout_ms, char **err) {
+    return guarded<xq_db *>(err, nullptr, [&] {
+        return new xq_db{Xapian::Remote::open(host, port, timeout_ms, connect_timeout_ms)};
+    });
+}
+
+xq_db *xq_combine(xq_db *const *parts, size_t n, char **err) {
+    return guarded<xq_db *>(err, nullptr, [&] {
+        Xapian::Database all;
+        for (size_t i = 0; i < n; ++i) all.add_database(parts[i]->db);
+        return new xq_db{all};
+    });
 }
 
 void xq_close(xq_db *db) { delete db; }
@@ -161,7 +176,8 @@ int xq_termlist(xq_db *db, uint32_t did, char **terms, size_t *terms_len, uint32
 }
 
 int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const double *weights, size_t n,
-              int model, double p1, double p2, uint32_t k, xq_hit *out, size_t *nout, char **err) {
+              int model, double p1, double p2, uint32_t k, xq_hit *out, size_t *nout, char **ids, size_t *ids_len,
+              char **err) {
     return guarded<int>(err, -1, [&] {
         std::vector<Xapian::Query> subs;
         subs.reserve(n);
@@ -182,12 +198,23 @@ int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const dou
             enquire.set_weighting_scheme(Xapian::BM25Weight(p1, 0, 0, p2, 0));
         }
         Xapian::MSet mset = enquire.get_mset(0, k);
+        mset.fetch();  // one round of requests for all documents, rather than one per hit
+        std::string packed;
         size_t i = 0;
         for (auto it = mset.begin(); it != mset.end() && i < k; ++it, ++i) {
             out[i].did = *it;
             out[i].score = it.get_weight();
+            Xapian::Document doc = it.get_document();
+            std::string id = doc.get_value(0);
+            if (id.empty()) {  // indexes older than value slot 0 keep the id only in the data
+                id = doc.get_data();
+                id.resize(std::min(id.size(), id.find('\0')));
+            }
+            packed.append(id);
+            packed.push_back('\0');
         }
         *nout = i;
+        *ids = dup_bytes(packed, ids_len);
         return 0;
     });
 }

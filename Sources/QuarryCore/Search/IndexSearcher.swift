@@ -1,16 +1,20 @@
 // The engine's implementation of the plugin-facing Searcher: one Xapian handle and analyzer, used by
-// one task at a time (a lock makes misuse safe rather than fast).
+// one task at a time (a lock makes misuse safe rather than fast). Over remote shards, a network error
+// sends the handle back to its Index, which names the shard that is down (or, when partial results
+// are allowed, leaves it out) and gives a new handle; the request is then tried again.
 import Foundation
 import QuarryAPI
 
 public final class IndexSearcher: Searcher, @unchecked Sendable {
-    let reader: XapianReader
+    private var reader: XapianReader
+    let index: Index
     let analyzer: Analyzer
     public let model: FirstStageModel
     private let lock = NSLock()
 
-    init(path: String, analyzer: Analyzer, model: FirstStageModel) throws {
-        reader = try XapianReader(path: path)
+    init(index: Index, analyzer: Analyzer, model: FirstStageModel) throws {
+        reader = try index.openReader()
+        self.index = index
         self.analyzer = analyzer
         self.model = model
     }
@@ -19,6 +23,22 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return try body()
+    }
+
+    /// Runs `body` on the handle; after a network error, on a new one from the index (at most once
+    /// per shard, plus once for a dropped connection).
+    private func reading<T>(_ body: (XapianReader) throws -> T) throws -> T {
+        try locked {
+            var retries = 0
+            while true {
+                do {
+                    return try body(reader)
+                } catch let e as XapianError where e.isNetworkError && retries <= index.shards.count {
+                    retries += 1
+                    reader = try index.reopen(after: e)
+                }
+            }
+        }
     }
 
     public var documentCount: Int { locked { reader.documentCount } }
@@ -52,24 +72,22 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
 
     /// Ranked retrieval over resolved terms, ordered by score then docid.
     public func search(terms: [WeightedTerm], k: Int, model: FirstStageModel) throws -> [Hit] {
-        try locked {
-            let (m, p1, p2) = model.xapianParameters
-            let raw = try reader.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2, k: k)
-            var hits = try raw.map { Hit(docid: try reader.externalID($0.did), score: $0.score) }
-            hits.sort(by: Ranking.before)
-            return hits
-        }
+        let (m, p1, p2) = model.xapianParameters
+        let raw = try reading { try $0.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2, k: k) }
+        var hits = raw.map { Hit(docid: $0.id, score: $0.score) }
+        hits.sort(by: Ranking.before)
+        return hits
     }
 
     public func document(_ docid: String) throws -> Document? {
-        try locked {
+        try reading { reader in
             guard let did = try reader.docid(forUniqueTerm: StoredDocument.idTerm(docid)) else { return nil }
             return StoredDocument.decode(try reader.data(did))
         }
     }
 
     public func termVector(_ docid: String) throws -> [TermFrequency] {
-        try locked {
+        try reading { reader in
             guard let did = try reader.docid(forUniqueTerm: StoredDocument.idTerm(docid)) else { return [] }
             // The id term ("Q…") is bookkeeping, not text.
             return try reader.termList(did).filter { !$0.term.hasPrefix("Q") }.map { TermFrequency(term: $0.term, frequency: $0.wdf) }
@@ -77,11 +95,11 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
     }
 
     public func documentFrequency(_ term: String) throws -> Int {
-        try locked { try reader.termFrequency(term) }
+        try reading { try $0.termFrequency(term) }
     }
 
     public func collectionFrequency(_ term: String) throws -> Int {
-        try locked { try reader.collectionFrequency(term) }
+        try reading { try $0.collectionFrequency(term) }
     }
 }
 
