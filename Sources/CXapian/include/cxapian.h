@@ -38,6 +38,11 @@ uint64_t xq_total_length(xq_db *db);
 uint32_t xq_lastdocid(xq_db *db);
 int64_t xq_termfreq(xq_db *db, const char *term, size_t len, char **err);
 int64_t xq_collection_freq(xq_db *db, const char *term, size_t len, char **err);
+// Document frequencies of n terms into out. Over remote shards they come in one exchange per shard
+// (the statistics a match gathers) rather than one per term.
+int xq_termfreqs(xq_db *db, const char *const *terms, const size_t *lens, size_t n, uint32_t *out, char **err);
+// Whether some part of the database is served over the network.
+int xq_is_remote(xq_db *db);
 int64_t xq_unique_terms(xq_db *db, char **err);
 // Metadata value for key ("" when unset), malloc'd.
 char *xq_get_metadata(xq_db *db, const char *key, size_t *len, char **err);
@@ -53,8 +58,8 @@ int xq_termlist(xq_db *db, uint32_t did, char **terms, size_t *terms_len, uint32
                 char **err);
 // Ranked retrieval: OP_OR over OP_SCALE_WEIGHT(term, weight). model XQ_MODEL_BM25 uses (p1, p2) = (k1, b);
 // XQ_MODEL_QL uses Dirichlet-smoothed query likelihood with mu = p1. Writes up to k hits to out, count to *nout,
-// and the hits' collection ids packed NUL-separated into *ids (malloc'd; fetched in one batch, which
-// matters for remote shards).
+// and the hits' collection ids packed NUL-separated into *ids (malloc'd; over remote shards they come
+// back with the match rather than by fetching each document).
 int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const double *weights, size_t n,
               int model, double p1, double p2, uint32_t k, xq_hit *out, size_t *nout, char **ids, size_t *ids_len,
               char **err);

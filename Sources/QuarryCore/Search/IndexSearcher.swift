@@ -11,6 +11,10 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
     let analyzer: Analyzer
     public let model: FirstStageModel
     private let lock = NSLock()
+    /// Over remote shards: document frequencies fetched with term vectors, in one exchange per shard,
+    /// because RM3 asks for each term's next, one round trip apiece. (Frequencies do not change while
+    /// the handle is open; the cache goes with the handle.)
+    private var remoteDF: [String: Int] = [:]
 
     init(index: Index, analyzer: Analyzer, model: FirstStageModel) throws {
         reader = try index.openReader()
@@ -36,6 +40,7 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
                 } catch let e as XapianError where e.isNetworkError && retries <= index.shards.count {
                     retries += 1
                     reader = try index.reopen(after: e)
+                    remoteDF.removeAll()
                 }
             }
         }
@@ -90,12 +95,21 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
         try reading { reader in
             guard let did = try reader.docid(forUniqueTerm: StoredDocument.idTerm(docid)) else { return [] }
             // The id term ("Q…") is bookkeeping, not text.
-            return try reader.termList(did).filter { !$0.term.hasPrefix("Q") }.map { TermFrequency(term: $0.term, frequency: $0.wdf) }
+            let vector = try reader.termList(did).filter { !$0.term.hasPrefix("Q") }.map { TermFrequency(term: $0.term, frequency: $0.wdf) }
+            if reader.isRemote {
+                let unknown = vector.map(\.term).filter { remoteDF[$0] == nil }
+                if remoteDF.count + unknown.count > 1_000_000 { remoteDF.removeAll() }
+                for (t, df) in zip(unknown, try reader.termFrequencies(unknown)) { remoteDF[t] = df }
+            }
+            return vector
         }
     }
 
     public func documentFrequency(_ term: String) throws -> Int {
-        try reading { try $0.termFrequency(term) }
+        try reading { reader in
+            if let df = remoteDF[term] { return df }
+            return try reader.termFrequency(term)
+        }
     }
 
     public func collectionFrequency(_ term: String) throws -> Int {

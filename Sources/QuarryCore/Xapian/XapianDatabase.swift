@@ -85,6 +85,21 @@ final class XapianReader: @unchecked Sendable {
         }
     }
 
+    /// Document frequencies of many terms at once (one exchange per remote shard).
+    func termFrequencies(_ terms: [String]) throws -> [Int] {
+        guard !terms.isEmpty else { return [] }
+        var out = [UInt32](repeating: 0, count: terms.count)
+        let bytes = terms.map { Array($0.utf8) }
+        let lens = bytes.map { $0.count }
+        try withPointers(bytes) { ptrs in
+            _ = try xapianCall { xq_termfreqs(handle, ptrs, lens, terms.count, &out, $0) }
+        }
+        return out.map { Int($0) }
+    }
+
+    /// Whether some part of the database is served over the network.
+    var isRemote: Bool { xq_is_remote(handle) != 0 }
+
     func uniqueTermCount() throws -> Int { Int(try xapianCall { xq_unique_terms(handle, $0) }) }
 
     func metadata(_ key: String) throws -> String {
