@@ -41,6 +41,7 @@ public struct IndexMetadata: Codable, Sendable {
     /// inputs listed after.
     static func combined(_ parts: [IndexMetadata]) -> IndexMetadata {
         guard var out = parts.first else { preconditionFailure("no metadata to combine") }
+        if parts.count == 1 { return out }
         out.shard = nil
         for m in parts.dropFirst() {
             for input in m.inputs {

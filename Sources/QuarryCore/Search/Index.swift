@@ -38,15 +38,18 @@ public final class Index: Sendable {
         path = self.locations.joined(separator: ", ")
         self.allowPartial = allowPartial
         var opened: [(ShardLocation, IndexMetadata)] = []
+        var unreachable: [(ShardLocation, String)] = []
         for s in shards {
             let reader: XapianReader
             do { reader = try s.open() } catch let e as QuarryError where allowPartial && shards.count > 1 {
-                health.lose(s, reason: e.message)
+                unreachable.append((s, e.message))
                 continue
             }
             opened.append((s, try IndexMetadata.decode(try reader.metadata(IndexMetadata.key), index: s.description)))
         }
-        guard let first = opened.first else { throw QuarryError("no shard of \(path) could be opened: \(health.summary)") }
+        guard let first = opened.first else {
+            throw QuarryError("no shard of \(path) could be opened: \(unreachable.map(\.1).joined(separator: "; "))")
+        }
         // The same database reached two ways (a local copy and its server) would return every document twice.
         for (i, a) in opened.enumerated() {
             if let b = opened[..<i].first(where: { (try? $0.1.encoded()) == (try? a.1.encoded()) }) {
@@ -58,6 +61,7 @@ public final class Index: Sendable {
             throw QuarryError("shards disagree on analyzer settings: \(first.0) has \(settings(first.1)) but \(other.0) has \(settings(other.1)); an index is searched with one analyzer, so these cannot be searched together")
         }
         metadata = IndexMetadata.combined(opened.map(\.1))
+        for (s, reason) in unreachable { health.lose(s, reason: reason) }
     }
 
     /// A new searcher with its own Xapian handle and analyzer.

@@ -75,13 +75,23 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
         try search(terms: resolve(query), k: k, model: model)
     }
 
-    /// Ranked retrieval over resolved terms, ordered by score then docid.
+    /// Ranked retrieval over resolved terms, ordered by score then docid. Documents tied with the
+    /// k-th are all fetched before cutting at k, so which of them make the cut depends on their ids,
+    /// never on Xapian's internal document numbers (which differ between an index and its shards, or
+    /// two builds of one collection).
     public func search(terms: [WeightedTerm], k: Int, model: FirstStageModel) throws -> [Hit] {
+        guard k > 0 else { return [] }
         let (m, p1, p2) = model.xapianParameters
-        let raw = try reading { try $0.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2, k: k) }
-        var hits = raw.map { Hit(docid: $0.id, score: $0.score) }
-        hits.sort(by: Ranking.before)
-        return hits
+        var depth = k
+        while true {
+            let raw = try reading { try $0.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2, k: depth + 1) }
+            if raw.count <= depth || raw[depth].score < raw[k - 1].score {
+                var hits = raw.map { Hit(docid: $0.id, score: $0.score) }
+                hits.sort(by: Ranking.before)
+                return Array(hits.prefix(k))
+            }
+            depth *= 2
+        }
     }
 
     public func document(_ docid: String) throws -> Document? {
