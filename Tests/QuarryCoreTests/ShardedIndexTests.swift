@@ -346,6 +346,23 @@ final class ShardedIndexTests: XCTestCase {
         XCTAssertEqual(provenance["missingShards"] as? [String], [again.address])
     }
 
+    /// xapian-tcpsrv closes a connection idle longer than --idle-timeout (an LLM expander may think
+    /// that long); the next request finds the shard up, reconnects and is answered.
+    func testConnectionClosedWhileIdleIsReopened() throws {
+        let dir = try temporaryDirectory(self)
+        let sharded = try build(dir, "sharded", shards: 2)
+        let servers = try (0..<2).map { try XapianServer(serving: "\(sharded)/shard-0\($0)", test: self, options: ["--idle-timeout", "200"]) }
+        let index = try Index(locations: servers.map(\.address))
+        let searcher = try index.searcher()
+        let before = try searcher.search(.text("how do glaciers move"), k: 20)
+        XCTAssertEqual(before.first?.docid, "S222")
+        usleep(800_000)
+        XCTAssertEqual(try searcher.search(.text("how do glaciers move"), k: 20), before)
+        XCTAssertEqual(try searcher.document("S222")?.title, "How Glaciers Move")
+        XCTAssertEqual(index.health.reconnections, 1, "the server was to close the idle connection")
+        XCTAssertFalse(index.isPartial)
+    }
+
     // MARK: What cannot be searched together
 
     func testShardsThatCannotBeSearchedTogetherAreRefused() throws {

@@ -13,7 +13,7 @@ final class XapianServer {
     var address: String { "tcp://127.0.0.1:\(port)" }
 
     /// Starts a server for `database` and waits until it accepts connections; stopped at the end of `test`.
-    init(serving database: String, test: XCTestCase) throws {
+    init(serving database: String, test: XCTestCase, options: [String] = []) throws {
         self.database = database
         var lastError = ""
         // A port found free may be taken before the server binds it: then try another.
@@ -21,7 +21,7 @@ final class XapianServer {
             let port = try Self.freePort()
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["timeout", "900", "xapian-tcpsrv", "--port", "\(port)", "--interface", "127.0.0.1", "--quiet", database]
+            p.arguments = ["timeout", "900", "xapian-tcpsrv", "--port", "\(port)", "--interface", "127.0.0.1", "--quiet"] + options + [database]
             let log = try FixtureFiles.write("", NSTemporaryDirectory() + "quarry-tcpsrv-\(UUID().uuidString).log")
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle(forWritingAtPath: log)

@@ -92,6 +92,7 @@ public final class Index: Sendable {
     /// (with a warning). Returns a new handle on what remains (a dropped connection to a shard that is
     /// up, e.g. after xapian-tcpsrv's idle timeout, is simply reconnected).
     func reopen(after error: XapianError) throws -> XapianReader {
+        health.countReconnection()
         var down: [(ShardLocation, String)] = []
         for s in shards where !health.isLost(s) {
             do { _ = try s.open() } catch let e as QuarryError { down.append((s, e.message)) }
@@ -110,6 +111,11 @@ public final class Index: Sendable {
 final class ShardHealth: @unchecked Sendable {
     private let lock = NSLock()
     private var lostShards: [(ShardLocation, String)] = []
+    private var reconnectionCount = 0
+
+    /// How many times a searcher's handle was replaced after a network error.
+    var reconnections: Int { lock.withLock { reconnectionCount } }
+    func countReconnection() { lock.withLock { reconnectionCount += 1 } }
 
     var lost: [ShardLocation] { lock.withLock { lostShards.map(\.0) } }
     func isLost(_ s: ShardLocation) -> Bool { lock.withLock { lostShards.contains { $0.0 == s } } }
