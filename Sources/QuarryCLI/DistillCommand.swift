@@ -311,6 +311,7 @@ struct RADIODataCommand: AsyncParsableCommand {
         let out = written.map { $0 + "\n" }.joined()
         try RunWriter.writeAtomically(out, to: output)
         printError("\(written.count) training groups → \(output)" + (empty > 0 ? "; \(empty) questions had no candidate and were left out" : ""))
+        idx.warnIfPartial()
     }
 }
 

@@ -21,7 +21,8 @@ struct IndexCommand: ParsableCommand {
         JSON; id ARTICLE-PARAGRAPH). Files may be gzip-compressed.
 
         Example: quarry index --collection corpora/sample/documents.jsonl --format beir --index /tmp/sample
-                 quarry index --collection corpora/sample/documents.jsonl --format beir --index /tmp/sample-sharded --shards 2 --threads 2
+
+        Sharded: quarry index --collection corpora/sample/documents.jsonl --format beir --index /tmp/sample-sharded --shards 2 --threads 2
         """
     )
 
