@@ -216,6 +216,49 @@ final class ShardedIndexTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: idx + ".old"))
     }
 
+    /// Shards of one build may stop at different resume points (an interruption between their
+    /// commits), or one may have finished: --resume takes each shard on from its own point.
+    func testShardsResumeEachFromTheirOwnResumePoint() throws {
+        let dir = try temporaryDirectory(self)
+        let lines = (0..<1600).map { "{\"_id\": \"d\($0)\", \"text\": \"river \($0 % 7 == 0 ? "delta" : "valley") stone \($0)\"}" }
+        let good = lines.joined(separator: "\n") + "\n"
+        let collection = dir + "/c.jsonl"
+        func broken(at n: Int) -> String {
+            var l = lines
+            l[n - 1] = "{broken"
+            return l.joined(separator: "\n") + "\n"
+        }
+        func build(_ text: String, _ index: String, _ extra: [String] = []) throws -> CommandResult {
+            try FixtureFiles.write(text, collection)
+            return try builtQuarry(["index", "--collection", collection, "--format", "beir", "--index", index, "--shards", "2"] + extra,
+                                   environment: ["QUARRY_COMMIT_EVERY": "500"])
+        }
+        XCTAssertNotEqual(try build(broken(at: 1500), dir + "/a").status, 0)   // both shards at record 1024
+        XCTAssertNotEqual(try build(broken(at: 700), dir + "/b").status, 0)    // both shards at record 512
+        XCTAssertEqual(try build(good, dir + "/straight").status, 0)
+        let fm = FileManager.default
+        func mix(_ name: String, shard0: String, shard1: String) throws -> String {
+            try fm.createDirectory(atPath: "\(dir)/\(name).partial", withIntermediateDirectories: true)
+            try fm.copyItem(atPath: dir + "/a.partial/XAPIANDB", toPath: "\(dir)/\(name).partial/XAPIANDB")
+            try fm.copyItem(atPath: shard0 + "/shard-00", toPath: "\(dir)/\(name).partial/shard-00")
+            try fm.copyItem(atPath: shard1 + "/shard-01", toPath: "\(dir)/\(name).partial/shard-01")
+            return "\(dir)/\(name)"
+        }
+        let topics = try FixtureFiles.write("1\triver delta\n2\tstone 77\n", dir + "/topics.tsv")
+        let (_, expected) = try run([dir + "/straight"], topics: topics, output: dir + "/straight.run")
+        for (name, shard0) in [("uneven", dir + "/a.partial"), ("finished", dir + "/straight")] {
+            let idx = try mix(name, shard0: shard0, shard1: dir + "/b.partial")
+            let r = try build(good, idx, ["--resume"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("holds 1600 in 2 shards (resumed after 512 records)"), r.stdout)
+            for s in 0..<2 {
+                XCTAssertEqual(try Index(path: "\(idx)/shard-0\(s)").documentCount(), try Index(path: "\(dir)/straight/shard-0\(s)").documentCount(), "\(name) shard \(s)")
+            }
+            let (_, lines) = try run([idx], topics: topics, output: "\(dir)/\(name).run")
+            assertSameRanking(expected, lines, name)
+        }
+    }
+
     // MARK: Searching shards, local and remote
 
     /// Two xapian-tcpsrv processes, one per shard: `quarry run` over them ranks exactly as one
