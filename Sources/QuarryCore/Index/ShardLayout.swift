@@ -83,7 +83,7 @@ public enum StubFile {
                 }
                 out.append(loc)
             } else {
-                throw QuarryError("\(path):\(n + 1): Quarry reads stub lines 'auto PATH', 'glass PATH' and 'remote HOST:PORT' only")
+                throw QuarryError("\(path):\(n + 1): not a stub line Quarry reads ('auto PATH', 'glass PATH' or 'remote HOST:PORT'); a file given as an index is read as a Xapian stub file")
             }
         }
         return out
