@@ -11,10 +11,15 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
     let analyzer: Analyzer
     public let model: FirstStageModel
     private let lock = NSLock()
-    /// Over remote shards: document frequencies fetched with term vectors, in one exchange per shard,
-    /// because RM3 asks for each term's next, one round trip apiece. (Frequencies do not change while
-    /// the handle is open; the cache goes with the handle.)
+    /// Over remote shards: document frequencies, fetched in one exchange per shard for all the terms
+    /// of the term vectors read since the last fetch (RM3 reads its feedback documents' vectors, then
+    /// asks for their terms' frequencies one by one: one round trip apiece otherwise). Frequencies do
+    /// not change while the handle is open; the cache goes with the handle.
     private var remoteDF: [String: Int] = [:]
+    private var pendingDF: Set<String> = []
+    /// Over remote shards: the internal numbers of the last search's hits, so that reading one of
+    /// them next (RM3's term vectors, a reranker's texts) skips a lookup by id on every shard.
+    private var lastHits: [String: UInt32] = [:]
 
     init(index: Index, analyzer: Analyzer, model: FirstStageModel) throws {
         reader = try index.openReader()
@@ -41,6 +46,8 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
                     retries += 1
                     reader = try index.reopen(after: e)
                     remoteDF.removeAll()
+                    pendingDF.removeAll()
+                    lastHits.removeAll()
                 }
             }
         }
@@ -84,7 +91,11 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
         let (m, p1, p2) = model.xapianParameters
         var depth = k
         while true {
-            let raw = try reading { try $0.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2, k: depth + 1) }
+            let raw = try reading { reader in
+                let found = try reader.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2, k: depth + 1)
+                if reader.isRemote { lastHits = Dictionary(found.map { ($0.id, $0.did) }, uniquingKeysWith: { a, _ in a }) }
+                return found
+            }
             if raw.count <= depth || raw[depth].score < raw[k - 1].score {
                 var hits = raw.map { Hit(docid: $0.id, score: $0.score) }
                 hits.sort(by: Ranking.before)
@@ -96,29 +107,39 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
 
     public func document(_ docid: String) throws -> Document? {
         try reading { reader in
-            guard let did = try reader.docid(forUniqueTerm: StoredDocument.idTerm(docid)) else { return nil }
+            guard let did = try internalNumber(docid, reader) else { return nil }
             return StoredDocument.decode(try reader.data(did))
         }
     }
 
     public func termVector(_ docid: String) throws -> [TermFrequency] {
         try reading { reader in
-            guard let did = try reader.docid(forUniqueTerm: StoredDocument.idTerm(docid)) else { return [] }
+            guard let did = try internalNumber(docid, reader) else { return [] }
             // The id term ("Q…") is bookkeeping, not text.
             let vector = try reader.termList(did).filter { !$0.term.hasPrefix("Q") }.map { TermFrequency(term: $0.term, frequency: $0.wdf) }
-            if reader.isRemote {
-                let unknown = vector.map(\.term).filter { remoteDF[$0] == nil }
-                if remoteDF.count + unknown.count > 1_000_000 { remoteDF.removeAll() }
-                for (t, df) in zip(unknown, try reader.termFrequencies(unknown)) { remoteDF[t] = df }
+            if reader.isRemote && pendingDF.count < 1_000_000 {
+                for t in vector where remoteDF[t.term] == nil { pendingDF.insert(t.term) }
             }
             return vector
         }
     }
 
+    /// The internal number of the document with collection id `docid`, or nil.
+    private func internalNumber(_ docid: String, _ reader: XapianReader) throws -> UInt32? {
+        if let did = lastHits[docid] { return did }
+        return try reader.docid(forUniqueTerm: StoredDocument.idTerm(docid))
+    }
+
     public func documentFrequency(_ term: String) throws -> Int {
         try reading { reader in
             if let df = remoteDF[term] { return df }
-            return try reader.termFrequency(term)
+            guard reader.isRemote else { return try reader.termFrequency(term) }
+            pendingDF.insert(term)
+            let terms = Array(pendingDF)
+            if remoteDF.count + terms.count > 1_000_000 { remoteDF.removeAll() }
+            for (t, df) in zip(terms, try reader.termFrequencies(terms)) { remoteDF[t] = df }
+            pendingDF.removeAll()
+            return remoteDF[term] ?? 0
         }
     }
 

@@ -161,8 +161,8 @@ final class XapianReader: @unchecked Sendable {
         return out
     }
 
-    /// Ranked retrieval over weighted terms: each hit's collection id and score, best first.
-    func search(terms: [String], weights: [Double], model: Int32, p1: Double, p2: Double, k: Int) throws -> [(id: String, score: Double)] {
+    /// Ranked retrieval over weighted terms: each hit's collection id, internal number and score, best first.
+    func search(terms: [String], weights: [Double], model: Int32, p1: Double, p2: Double, k: Int) throws -> [(id: String, did: UInt32, score: Double)] {
         guard !terms.isEmpty, k > 0 else { return [] }
         var hits = [xq_hit](repeating: xq_hit(did: 0, score: 0), count: k)
         var n = 0
@@ -176,7 +176,7 @@ final class XapianReader: @unchecked Sendable {
         }
         let names = takeString(ids, length: idsLen).split(separator: "\0", omittingEmptySubsequences: false)
         guard names.count >= n else { throw XapianError(message: "search returned \(n) hits but \(names.count) ids") }
-        return (0..<n).map { (String(names[$0]), hits[$0].score) }
+        return (0..<n).map { (String(names[$0]), hits[$0].did, hits[$0].score) }
     }
 }
 
