@@ -99,7 +99,7 @@ public final class Index: Sendable {
         }
         if !down.isEmpty && !allowPartial {
             let names = down.map { $0.0.description }.joined(separator: ", ")
-            throw QuarryError("shard \(names) stopped answering (\(error.message)); stopping, with no results written (give --allow-partial to go on over the other shards)")
+            throw QuarryError("shard \(names) stopped answering (\(error.message)); give --allow-partial to go on over the other shards")
         }
         for (s, reason) in down { health.lose(s, reason: "it stopped answering mid-run (\(error.message)); \(reason)") }
         return try openReader()
