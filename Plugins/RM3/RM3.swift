@@ -45,9 +45,12 @@ public struct RM3Expander: QueryExpander {
         let maxDF = Double(searcher.documentCount) * 0.1
         var dfCache: [String: Int] = [:]
         var docVectors: [[String: Double]] = []
-        for hit in feedback {
+        // All term vectors first, then the frequencies: a searcher over remote shards fetches the
+        // frequencies of all their terms in one exchange.
+        let termVectors = try feedback.map { try searcher.termVector($0.docid) }
+        for termVector in termVectors {
             var vector: [String: Double] = [:]
-            for tf in try searcher.termVector(hit.docid) {
+            for tf in termVector {
                 if filterTerms && !Self.isPlainTerm(tf.term) { continue }
                 let df: Int
                 if let cached = dfCache[tf.term] { df = cached } else {

@@ -3,6 +3,7 @@
 
 #include <xapian.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -10,6 +11,7 @@
 
 struct xq_db {
     Xapian::Database db;
+    bool remote = false;  // some part is served over the network
 };
 struct xq_wdb {
     Xapian::WritableDatabase db;
@@ -60,6 +62,24 @@ xq_db *xq_open(const char *path, char **err) {
     return guarded<xq_db *>(err, nullptr, [&] { return new xq_db{Xapian::Database(path)}; });
 }
 
+xq_db *xq_open_remote(const char *host, unsigned port, unsigned timeout_ms, unsigned connect_timeout_ms, char **err) {
+    return guarded<xq_db *>(err, nullptr, [&] {
+        return new xq_db{Xapian::Remote::open(host, port, timeout_ms, connect_timeout_ms), true};
+    });
+}
+
+xq_db *xq_combine(xq_db *const *parts, size_t n, char **err) {
+    return guarded<xq_db *>(err, nullptr, [&] {
+        Xapian::Database all;
+        bool remote = false;
+        for (size_t i = 0; i < n; ++i) {
+            all.add_database(parts[i]->db);
+            remote = remote || parts[i]->remote;
+        }
+        return new xq_db{all, remote};
+    });
+}
+
 void xq_close(xq_db *db) { delete db; }
 
 int xq_reopen(xq_db *db, char **err) {
@@ -102,6 +122,25 @@ int64_t xq_collection_freq(xq_db *db, const char *term, size_t len, char **err) 
     return guarded<int64_t>(err, -1,
                             [&] { return (int64_t)db->db.get_collection_freq(std::string(term, len)); });
 }
+
+int xq_termfreqs(xq_db *db, const char *const *terms, const size_t *lens, size_t n, uint32_t *out, char **err) {
+    return guarded<int>(err, -1, [&] {
+        if (!db->remote) {
+            for (size_t i = 0; i < n; ++i) out[i] = db->db.get_termfreq(std::string(terms[i], lens[i]));
+            return 0;
+        }
+        std::vector<Xapian::Query> subs;
+        subs.reserve(n);
+        for (size_t i = 0; i < n; ++i) subs.emplace_back(std::string(terms[i], lens[i]));
+        Xapian::Enquire enquire(db->db);
+        enquire.set_query(Xapian::Query(Xapian::Query::OP_OR, subs.begin(), subs.end()));
+        Xapian::MSet stats = enquire.get_mset(0, 0);
+        for (size_t i = 0; i < n; ++i) out[i] = stats.get_termfreq(std::string(terms[i], lens[i]));
+        return 0;
+    });
+}
+
+int xq_is_remote(xq_db *db) { return db->remote ? 1 : 0; }
 
 int64_t xq_unique_terms(xq_db *db, char **err) {
     return guarded<int64_t>(err, -1, [&] {
@@ -161,7 +200,8 @@ int xq_termlist(xq_db *db, uint32_t did, char **terms, size_t *terms_len, uint32
 }
 
 int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const double *weights, size_t n,
-              int model, double p1, double p2, uint32_t k, xq_hit *out, size_t *nout, char **err) {
+              int model, double p1, double p2, uint32_t k, xq_hit *out, size_t *nout, char **ids, size_t *ids_len,
+              char **err) {
     return guarded<int>(err, -1, [&] {
         std::vector<Xapian::Query> subs;
         subs.reserve(n);
@@ -172,6 +212,10 @@ int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const dou
         Xapian::Query query(Xapian::Query::OP_OR, subs.begin(), subs.end());
         Xapian::Enquire enquire(db->db);
         enquire.set_query(query);
+        // Over the network, reading each hit's id from its document costs a round trip per hit. Ids
+        // are unique, so collapsing on their value slot removes nothing, but brings every id back
+        // with the match itself (documents without the value have an empty key: never collapsed).
+        if (db->remote) enquire.set_collapse_key(0);
         if (model == XQ_MODEL_QL) {
             // Dirichlet-smoothed query likelihood in its rank-equivalent form
             //   sum over matched terms of log(1 + tf / (mu * p(t|C)))  +  |Q| * log(mu / (|d| + mu)).
@@ -182,12 +226,25 @@ int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const dou
             enquire.set_weighting_scheme(Xapian::BM25Weight(p1, 0, 0, p2, 0));
         }
         Xapian::MSet mset = enquire.get_mset(0, k);
+        std::string packed;
         size_t i = 0;
         for (auto it = mset.begin(); it != mset.end() && i < k; ++it, ++i) {
             out[i].did = *it;
             out[i].score = it.get_weight();
+            std::string id = db->remote ? it.get_collapse_key() : std::string();
+            if (id.empty()) {
+                Xapian::Document doc = it.get_document();
+                id = doc.get_value(0);
+                if (id.empty()) {  // indexes older than value slot 0 keep the id only in the data
+                    id = doc.get_data();
+                    id.resize(std::min(id.size(), id.find('\0')));
+                }
+            }
+            packed.append(id);
+            packed.push_back('\0');
         }
         *nout = i;
+        *ids = dup_bytes(packed, ids_len);
         return 0;
     });
 }

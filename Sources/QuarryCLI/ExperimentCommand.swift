@@ -18,7 +18,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("Index directory.", valueName: "dir")) var index: String
+    @OptionGroup var index: IndexSelection
     @Option(help: ArgumentHelp("Topics file.", valueName: "file")) var topics: String
     @Option(help: ArgumentHelp("TREC qrels file.", valueName: "file")) var qrels: String
     @Option(name: .customLong("pipeline"), help: ArgumentHelp("NAME=SPEC (repeatable).", valueName: "NAME=SPEC")) var pipelines: [String] = []
@@ -55,7 +55,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         let baseName = baseline ?? named[0].0
         guard named.contains(where: { $0.0 == baseName }) else { throw QuarryError("--baseline '\(baseName)' is not one of the pipelines") }
         let topicList = try TopicReader.read(topics)
-        let idx = try Index(path: index)
+        let idx = try index.open()
         let evaluator = Evaluator(qrels: try Qrels.read(qrels), relevanceLevel: relevanceLevel)
         var perQuery: [String: [Metric: [String: Double]]] = [:]
         for (name, spec) in named {
@@ -69,6 +69,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         }
         let table = ExperimentTable.build(names: named.map(\.0), baseline: baseName, metrics: parsedMetrics, perQuery: perQuery, holm: correction == "holm")
         print(json ? table.json() : table.text())
+        idx.warnIfPartial()
     }
 }
 

@@ -11,11 +11,18 @@ struct IndexCommand: ParsableCommand {
         interrupted build continues with --resume. --append adds documents to an existing index in one \
         transaction: all of them or, on an error, none.
 
+        --shards N writes a sharded index: DIR/shard-00 … one Xapian database per shard (a document goes \
+        to FNV-1a-64 of its id modulo N), with the same analyzer settings, and a Xapian stub file \
+        DIR/XAPIANDB, so that --index DIR searches them all as one; each shard can also be served on its \
+        own machine by xapian-tcpsrv (docs/multi-machine.md). --resume and --append keep the shards.
+
         Formats: trec (<DOC><DOCNO>…), beir (JSONL _id/title/text), msmarco (pid<TAB>text), jsonl \
         (Anserini's id/contents), html (a directory or tarball of pages; id = file name), squad (SQuAD \
         JSON; id ARTICLE-PARAGRAPH). Files may be gzip-compressed.
 
         Example: quarry index --collection corpora/sample/documents.jsonl --format beir --index /tmp/sample
+
+        Sharded: quarry index --collection corpora/sample/documents.jsonl --format beir --index /tmp/sample-sharded --shards 2 --threads 2
         """
     )
 
@@ -30,6 +37,9 @@ struct IndexCommand: ParsableCommand {
 
     @Option(help: "Analysis threads.")
     var threads: Int = 1
+
+    @Option(help: ArgumentHelp("Write a sharded index of N shards (each with its own writer).", valueName: "N"))
+    var shards: Int?
 
     @Option(help: ArgumentHelp("Stemmer: porter (Lucene's, the default), english (Porter2) or none. --resume and --append use the index's.",
                                valueName: "porter|english|none"))
@@ -59,6 +69,9 @@ struct IndexCommand: ParsableCommand {
         }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if maxDocBytes < 1 { throw ValidationError("--max-doc-bytes must be at least 1") }
+        if let shards, !(1...ShardLayout.maxShards).contains(shards) {
+            throw ValidationError("--shards must be from 1 to \(ShardLayout.maxShards)")
+        }
     }
 
     func run() throws {
@@ -67,6 +80,7 @@ struct IndexCommand: ParsableCommand {
         }
         var options = IndexOptions(collection: collection, format: fmt, index: index)
         options.threads = threads
+        options.shards = shards
         options.analyzer = try AnalyzerSettings.from(stemmer: stemmer ?? "porter", stopwords: stopwords ?? "lucene")
         options.analyzerGiven = stemmer != nil || stopwords != nil
         options.maxDocBytes = maxDocBytes
@@ -91,6 +105,7 @@ struct IndexCommand: ParsableCommand {
         }
         let rate = report.seconds > 0 ? Double(report.added) / report.seconds : 0
         var line = "indexed \(report.added) documents in \(String(format: "%.1f", report.seconds)) s (\(Int(rate)) docs/s); \(index) holds \(report.totalDocuments)"
+        if report.shards > 1 { line += " in \(report.shards) shards" }
         if report.resumedAfter > 0 { line += " (resumed after \(report.resumedAfter) records)" }
         print(line)
     }

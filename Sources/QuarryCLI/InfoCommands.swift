@@ -64,13 +64,15 @@ struct DocCommand: ParsableCommand {
         abstract: "Print a stored document.",
         discussion: "Example: quarry doc --index /tmp/sample S001"
     )
-    @Option(help: ArgumentHelp("Index directory.", valueName: "dir")) var index: String
+    @OptionGroup var index: IndexSelection
     @Flag(help: "Print JSON.") var json = false
     @Argument(help: "Document id.") var id: String
 
     func run() throws {
-        let searcher = try Index(path: index).searcher()
-        guard let doc = try searcher.document(id) else { throw QuarryError("\(index): no document with id '\(id)'") }
+        let idx = try index.open()
+        let searcher = try idx.searcher()
+        defer { idx.warnIfPartial() }
+        guard let doc = try searcher.document(id) else { throw QuarryError("\(idx.path): no document with id '\(id)'") }
         if json {
             let data = try JSONSerialization.data(withJSONObject: ["id": doc.id, "title": doc.title, "text": doc.text], options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
@@ -87,23 +89,36 @@ struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Print an index's collection statistics and metadata.",
-        discussion: "Example: quarry stats --index /tmp/sample"
+        discussion: """
+        Over several databases (a sharded index, or --index given more than once) the figures are those \
+        of all of them together, then each shard's.
+
+        Example: quarry stats --index /tmp/sample
+        """
     )
-    @Option(help: ArgumentHelp("Index directory.", valueName: "dir")) var index: String
+    @OptionGroup var index: IndexSelection
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let idx = try Index(path: index)
+        let idx = try index.open()
+        defer { idx.warnIfPartial() }
         let s = try idx.statistics()
         let m = idx.metadata
         if json {
-            let obj: [String: Any] = [
+            var obj: [String: Any] = [
                 "documents": s.documents, "uniqueTerms": s.uniqueTerms, "totalTerms": s.totalTerms,
                 "averageLength": s.averageLength, "sizeBytes": s.sizeBytes,
                 "analyzer": ["stemmer": m.analyzer.stemmer, "stopwords": m.analyzer.stopwords],
                 "created": m.created, "updated": m.updated, "quarryVersion": m.quarryVersion,
                 "inputs": m.inputs.map { ["collection": $0.collection, "format": $0.format.rawValue, "documents": $0.documents, "skipped": $0.skipped] },
             ]
+            if let shards = s.shards {
+                obj["shards"] = shards.map { sh -> [String: Any] in
+                    ["location": sh.location, "documents": sh.documents, "totalTerms": sh.totalTerms, "averageLength": sh.averageLength,
+                     "sizeBytes": sh.sizeBytes.map { $0 as Any } ?? NSNull()]
+                }
+                obj["missingShards"] = idx.missingShards
+            }
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
             return
         }
@@ -112,10 +127,18 @@ struct StatsCommand: ParsableCommand {
         print("unique terms:   \(s.uniqueTerms)")
         print("total terms:    \(s.totalTerms)")
         print(String(format: "average length: %.2f", s.averageLength))
-        print(String(format: "size on disk:   %.1f MiB", Double(s.sizeBytes) / 1_048_576))
+        let remote = idx.shards.contains(where: \.isRemote)
+        print(String(format: "size on disk:   %.1f MiB", Double(s.sizeBytes) / 1_048_576) + (remote ? " (local shards only)" : ""))
         print("analyzer:       stemmer=\(m.analyzer.stemmer) stopwords=\(m.analyzer.stopwords) (\(m.analyzer.stopwordList.count) words)")
         print("created:        \(m.created) (Quarry \(m.quarryVersion)); updated \(m.updated)")
         for i in m.inputs { print("input:          \(i.collection) (\(i.format.rawValue)): \(i.documents) documents, \(i.skipped) skipped") }
+        if let shards = s.shards {
+            print("shards:         \(shards.count)\(idx.isPartial ? " of \(idx.shards.count) (missing: \(idx.missingShards.joined(separator: ", ")))" : "")")
+            for sh in shards {
+                let size = sh.sizeBytes.map { String(format: ", %.1f MiB", Double($0) / 1_048_576) } ?? " (remote)"
+                print(String(format: "  %@: %d documents, %llu terms, average length %.2f", sh.location as NSString, sh.documents, sh.totalTerms, sh.averageLength) + size)
+            }
+        }
     }
 }
 
@@ -125,11 +148,12 @@ struct AnalyzeCommand: ParsableCommand {
         abstract: "Print the terms the index's analyzer produces for a text.",
         discussion: "Example: quarry analyze --index /tmp/sample \"The bee's wings beat 200 times a second\""
     )
-    @Option(help: ArgumentHelp("Index directory (its analyzer settings are used).", valueName: "dir")) var index: String?
+    @OptionGroup var index: IndexSelection
     @Argument(help: "Text to analyze.") var text: [String]
 
     func run() throws {
-        let settings = try index.map { try Index(path: $0).metadata.analyzer } ?? .default
+        // The index's analyzer settings, else the default.
+        let settings = try index.openIfGiven()?.metadata.analyzer ?? .default
         print(try Analyzer(settings).terms(text.joined(separator: " ")).joined(separator: " "))
     }
 }

@@ -30,7 +30,7 @@ struct RAGEvalCommand: AsyncParsableCommand {
     static let systemPrompt = "Answer the question based on the given document. Only give me the answer and do not output any other words. The following are given documents.\n\n{reference}"
     static let userPrompt = "Question: {question}\n\nAnswer:"
 
-    @Option(help: ArgumentHelp("Index of the passages.", valueName: "dir")) var index: String
+    @OptionGroup var index: IndexSelection
     @OptionGroup var questionFile: QuestionsOptions
     @Option(help: "Hits retrieved (and reranked) per question.") var k1: Int = 20
     @Option(help: "Hits kept for the generator.") var k2: Int = 5
@@ -54,7 +54,7 @@ struct RAGEvalCommand: AsyncParsableCommand {
             ? try LLMRuntime.shared.client(try StandaloneLLM.config(pipeline.settings.filter { $0.hasPrefix("llm.") }, specs: LLMPluginOptions.specs(maxTokens: 32)))
             : nil
         let (system, user) = try prompts()
-        let idx = try Index(path: index)
+        let idx = try index.open()
 
         let done = try RAGResults.existing(output, needsPrediction: generator)
         let todo = selected.filter { done[$0.id] == nil }
@@ -94,6 +94,7 @@ struct RAGEvalCommand: AsyncParsableCommand {
         let results = try RAGResults.existing(output, needsPrediction: false).values.map(\.record)
         printError(RAGResults.summary(results, k1: k1, k2: k2))
         if let compare { printError(try RAGResults.comparison(results, with: compare)) }
+        idx.warnIfPartial()
         if !failures.isEmpty {
             printError("warning: the generator failed on \(failures.count) questions; run again to retry them:")
             for f in failures.prefix(5) { printError("  \(f)") }

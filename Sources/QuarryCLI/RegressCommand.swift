@@ -11,7 +11,9 @@ struct RegressCommand: AsyncParsableCommand {
         NAME is a manifest in corpora/manifests/ (or a path to one). The collection, topics and qrels \
         paths are relative to the data root: --corpora, else $QUARRY_CORPORA, else ../shared/corpora \
         beside the checkout. Indexes the collection (into --index, reused when it exists), runs each \
-        pipeline, and reports PASS/FAIL for each expected number; exits non-zero on any FAIL.
+        pipeline, and reports PASS/FAIL for each expected number; exits non-zero on any FAIL. With \
+        --shards N the index is built sharded; --index given more than once (or as tcp://HOST:PORT) runs \
+        the regression over those existing shards, which must give the same numbers as one index.
 
         Example: quarry regress scifact
         """
@@ -20,7 +22,11 @@ struct RegressCommand: AsyncParsableCommand {
     @Argument(help: "Manifest name (scifact, cacm, vaswani, msmarco-dl19) or path.") var name: String
     @Option(help: ArgumentHelp("Data root holding the collections.", valueName: "dir")) var corpora: String?
     @Option(help: ArgumentHelp("Manifests directory.", valueName: "dir")) var manifests: String?
-    @Option(help: ArgumentHelp("Index directory to build or reuse (default: a temporary one).", valueName: "dir")) var index: String?
+    @Option(name: .customLong("index"),
+            help: ArgumentHelp("Index directory to build or reuse (default: a temporary one); repeated, or tcp://HOST:PORT: existing shards to search as one.",
+                               valueName: "dir|tcp://host:port"))
+    var indexes: [String] = []
+    @Option(help: ArgumentHelp("Build the index with N shards.", valueName: "N")) var shards: Int?
     @Option(help: "Threads for indexing and searching.") var threads: Int = 2
 
     func run() async throws {
@@ -32,17 +38,20 @@ struct RegressCommand: AsyncParsableCommand {
         for p in [manifest.collection, manifest.topics, manifest.qrels] where !fm.fileExists(atPath: data(p)) {
             throw QuarryError("\(data(p)): not found (data root \(root); set --corpora or QUARRY_CORPORA)")
         }
-        var indexPath = index ?? PathName.join(NSTemporaryDirectory(), "quarry-regress-\(manifest.name)-\(getpid())")
-        let temporary = index == nil
+        let existing = indexes.count > 1 || indexes.contains { $0.hasPrefix("tcp://") }
+        if existing && shards != nil { throw QuarryError("--shards builds a new index; it does not apply to existing shards given with --index") }
+        var indexPath = indexes.first ?? PathName.join(NSTemporaryDirectory(), "quarry-regress-\(manifest.name)-\(getpid())")
+        let temporary = indexes.isEmpty
         defer { if temporary { try? fm.removeItem(atPath: indexPath) } }
-        if !fm.fileExists(atPath: indexPath) {
+        if !existing && !fm.fileExists(atPath: indexPath) {
             var options = IndexOptions(collection: data(manifest.collection), format: manifest.format, index: indexPath)
             options.threads = threads
+            options.shards = shards
             let report = try Indexer.run(options)
-            printError("indexed \(report.added) documents in \(String(format: "%.1f", report.seconds)) s")
+            printError("indexed \(report.added) documents in \(String(format: "%.1f", report.seconds)) s" + (report.shards > 1 ? " into \(report.shards) shards" : ""))
         }
         indexPath = PathName.standardized(indexPath)
-        let idx = try Index(path: indexPath)
+        let idx = try existing ? Index(locations: indexes) : Index(path: indexPath)
         let topics = try TopicReader.read(data(manifest.topics), field: manifest.topicField)
         let evaluator = Evaluator(qrels: try Qrels.read(data(manifest.qrels)), relevanceLevel: manifest.relevanceLevel)
         var runs: [String: Run] = [:]

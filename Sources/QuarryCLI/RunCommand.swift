@@ -13,13 +13,15 @@ struct RunCommand: AsyncParsableCommand {
         Topic formats are detected from the content: qid<TAB>text TSV (a third column may hold a pipeline \
         spec for that query alone, e.g. --expander rm3 --set rm3.fbDocs=20), TREC <top> topics, \
         <DOC><DOCNO> topics (CACM), BEIR queries JSONL (a "pipeline" field likewise). The run is the same \
-        bytes whatever --threads is; RUN.json beside it records how it was made.
+        bytes whatever --threads is; RUN.json beside it records how it was made. --index may be repeated \
+        (shards, local or tcp://HOST:PORT, searched as one); with --allow-partial a shard that is down \
+        is left out and RUN.json records the run as partial.
 
         Example: quarry run --index /tmp/sample --topics corpora/sample/topics.tsv --output /tmp/sample.run --expander rm3
         """
     )
 
-    @Option(help: ArgumentHelp("Index directory.", valueName: "dir")) var index: String
+    @OptionGroup var index: IndexSelection
     @OptionGroup var topicsOptions: TopicsOptions
     @Option(help: ArgumentHelp("Run file to write.", valueName: "file")) var output: String
     @Option(help: "Hits per query.") var k: Int = 1000
@@ -41,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
         let field = try topicsOptions.field
         let topics = topicsOptions.topics
         let topicList = try topicsOptions.read()
-        let idx = try Index(path: index)
+        let idx = try index.open()
         let spec = try pipeline.spec()
         var runner = BatchRunner(index: idx, registry: QuarryMain.registry, base: spec)
         runner.k = k
@@ -56,8 +58,11 @@ struct RunCommand: AsyncParsableCommand {
         let main = try runner.pipelines(for: []).main
         let provenance: [String: Any] = [
             "quarry": ["version": Quarry.version, "commit": Provenance.commit, "xapian": xapianVersion],
-            "index": ["path": idx.path, "documents": try idx.statistics().documents, "created": idx.metadata.created,
+            "index": ["path": idx.path, "locations": idx.locations, "shards": idx.shards.map(\.description),
+                      "documents": try idx.documentCount(), "created": idx.metadata.created,
                       "inputs": idx.metadata.inputs.map { ["collection": $0.collection, "format": $0.format.rawValue, "documents": $0.documents] }],
+            // Shards left out with --allow-partial: the run did not search the whole collection.
+            "partial": idx.isPartial, "missingShards": idx.missingShards,
             "analyzer": ["stemmer": idx.metadata.analyzer.stemmer, "stopwords": idx.metadata.analyzer.stopwords],
             "pipeline": main.description, "pipelineSpec": spec.text,
             "perQueryPipelines": topicList.filter { $0.pipeline != nil }.count,
@@ -75,6 +80,7 @@ struct RunCommand: AsyncParsableCommand {
         if let summary = LLMRuntime.shared.stats.summary { printError(summary) }
         ProcessPlugins.shared.summaries.forEach(printError)
         if let summary = RADCoTStats.shared.summary { printError(summary) }
+        idx.warnIfPartial()
         let failed = results.filter(\.fallback)
         if !failed.isEmpty {
             printError("warning: expansion failed for \(failed.count) of \(results.count) queries; they were searched unexpanded:")

@@ -15,7 +15,7 @@ struct SearchCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: ArgumentHelp("Index directory.", valueName: "dir")) var index: String
+    @OptionGroup var index: IndexSelection
     @Option(help: "Number of hits.") var k: Int = 10
     @OptionGroup var pipeline: PipelineOptions
     @Flag(help: "Show the final weighted query, term by term.") var explain = false
@@ -25,7 +25,7 @@ struct SearchCommand: AsyncParsableCommand {
     func run() async throws {
         let text = query.joined(separator: " ")
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw QuarryError("empty query") }
-        let idx = try Index(path: index)
+        let idx = try index.open()
         let pipe = try QuarryMain.registry.resolve(try pipeline.spec())
         let searcher = try idx.searcher()
         let result = try await pipe.run(Query(id: "q", text: text), k: k, searcher: searcher)
@@ -44,10 +44,13 @@ struct SearchCommand: AsyncParsableCommand {
                                       "terms": result.terms.map { ["term": $0.term, "weight": $0.weight] }]
             if let g = result.generatedText { obj["expansion"] = g }
             if let e = result.error { obj["error"] = e }
+            if idx.isPartial { obj["partial"] = true; obj["missingShards"] = idx.missingShards }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
+            idx.warnIfPartial()
             return
         }
+        defer { idx.warnIfPartial() }
         if explain {
             print("pipeline: \(pipe.description.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
             if let g = result.generatedText { print("generated: \(g)") }

@@ -25,6 +25,11 @@ void xq_free(void *p);
 
 // Reading.
 xq_db *xq_open(const char *path, char **err);
+// A database served by xapian-tcpsrv at host:port; timeouts in milliseconds (0: none).
+xq_db *xq_open_remote(const char *host, unsigned port, unsigned timeout_ms, unsigned connect_timeout_ms, char **err);
+// One database over all of `parts` (Xapian's add_database), so term statistics are global. The parts
+// may be closed afterwards: the new handle keeps what it needs.
+xq_db *xq_combine(xq_db *const *parts, size_t n, char **err);
 void xq_close(xq_db *db);
 int xq_reopen(xq_db *db, char **err);
 uint32_t xq_doccount(xq_db *db);
@@ -33,6 +38,11 @@ uint64_t xq_total_length(xq_db *db);
 uint32_t xq_lastdocid(xq_db *db);
 int64_t xq_termfreq(xq_db *db, const char *term, size_t len, char **err);
 int64_t xq_collection_freq(xq_db *db, const char *term, size_t len, char **err);
+// Document frequencies of n terms into out. Over remote shards they come in one exchange per shard
+// (the statistics a match gathers) rather than one per term.
+int xq_termfreqs(xq_db *db, const char *const *terms, const size_t *lens, size_t n, uint32_t *out, char **err);
+// Whether some part of the database is served over the network.
+int xq_is_remote(xq_db *db);
 int64_t xq_unique_terms(xq_db *db, char **err);
 // Metadata value for key ("" when unset), malloc'd.
 char *xq_get_metadata(xq_db *db, const char *key, size_t *len, char **err);
@@ -47,9 +57,12 @@ int64_t xq_document_length(xq_db *db, uint32_t did, char **err);
 int xq_termlist(xq_db *db, uint32_t did, char **terms, size_t *terms_len, uint32_t **wdfs, size_t *count,
                 char **err);
 // Ranked retrieval: OP_OR over OP_SCALE_WEIGHT(term, weight). model XQ_MODEL_BM25 uses (p1, p2) = (k1, b);
-// XQ_MODEL_QL uses Dirichlet-smoothed query likelihood with mu = p1. Writes up to k hits to out, count to *nout.
+// XQ_MODEL_QL uses Dirichlet-smoothed query likelihood with mu = p1. Writes up to k hits to out, count to *nout,
+// and the hits' collection ids packed NUL-separated into *ids (malloc'd; over remote shards they come
+// back with the match rather than by fetching each document).
 int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const double *weights, size_t n,
-              int model, double p1, double p2, uint32_t k, xq_hit *out, size_t *nout, char **err);
+              int model, double p1, double p2, uint32_t k, xq_hit *out, size_t *nout, char **ids, size_t *ids_len,
+              char **err);
 
 // Stemming (Xapian's Snowball stemmers: "porter" is Porter's original algorithm, "english" is Porter2).
 typedef struct xq_stemmer xq_stemmer;

@@ -11,12 +11,15 @@ extension Indexer {
         var wdfs: [UInt32] = []
     }
 
-    /// Streams the collection into `writer`. A build (`appending` false) commits a resume point
-    /// every `commitEvery` documents; an append writes inside the caller's transaction and also
-    /// refuses ids already in the index.
-    static func feed(_ options: IndexOptions, writer: XapianWriter, meta: inout IndexMetadata, skipRecords: Int,
+    /// Streams the collection into `writers` (one per shard; a document goes to its id's shard). A
+    /// build (`appending` false) commits a resume point every `commitEvery` documents; an append
+    /// writes inside the caller's transactions and also refuses ids already in the index. Records up
+    /// to `skip[s]` are already in shard s (an interrupted build's resume point); malformed records
+    /// are counted in shard 0, so the ones up to `skip[0]` were counted before.
+    static func feed(_ options: IndexOptions, writers: [XapianWriter], metas: inout [IndexMetadata], skip: [Int],
                      appending: Bool, report: inout IndexReport) throws {
         let threads = max(1, options.threads)
+        let shardCount = writers.count
         let analyzers = try (0..<threads).map { _ in try Analyzer(options.analyzer) }
         let progress = Progress("indexing", enabled: options.progress)
         let readProgress = ReadProgress(totalBytes: CollectionFormat.totalBytes(options.collection))
@@ -25,11 +28,14 @@ extension Indexer {
         var records = 0
         var sinceCommit = 0
         let batchSize = 512 * threads
-        let inputIndex = meta.inputs.count - 1
-        // With more than one thread, writing overlaps reading and analysis. An append checks ids
-        // against the index as it reads, so it writes in line.
-        let background = threads > 1 && !appending ? BackgroundWriter() : nil
-        defer { try? background?.drain() }
+        let inputIndex = metas[0].inputs.count - 1
+        var inputDocuments = metas.map { $0.inputs[inputIndex].documents }.reduce(0, +)
+        // With more than one thread, writing overlaps reading and analysis, each shard on its own
+        // writer thread. An append checks ids against the index as it reads, so it writes in line.
+        let background = threads > 1 && !appending ? writers.map { _ in BackgroundWriter() } : nil
+        defer { background?.forEach { try? $0.drain() } }
+
+        func shard(of id: String) -> Int { shardCount == 1 ? 0 : ShardLayout.shard(of: id, count: shardCount) }
 
         func flush() throws {
             if batch.isEmpty { return }
@@ -44,29 +50,40 @@ extension Indexer {
                     for i in lo..<hi { outBase[i] = prepare(docs[i], analyzer: analyzers[t]) }
                 }
             }
+            var perShard = [[Prepared]](repeating: [], count: shardCount)
+            for (doc, p) in zip(docs, prepared) {
+                let s = shard(of: doc.id)
+                perShard[s].append(p)
+                metas[s].inputs[inputIndex].documents += 1
+            }
             report.added += batch.count
-            meta.inputs[inputIndex].documents += batch.count
+            inputDocuments += batch.count
             sinceCommit += batch.count
             batch.removeAll(keepingCapacity: true)
-            var checkpoint: String? = nil
+            var checkpoints = [String?](repeating: nil, count: shardCount)
             if !appending && sinceCommit >= options.commitEvery {
-                meta.recordsDone = records
-                checkpoint = try meta.encoded()
+                for s in 0..<shardCount {
+                    metas[s].recordsDone = records
+                    checkpoints[s] = try metas[s].encoded()
+                }
                 report.checkpoints += 1
                 sinceCommit = 0
             }
-            let write = { [prepared] in
-                for p in prepared {
-                    try writer.add(idTerm: p.idTerm, data: p.data, packedTerms: p.terms, wdfs: p.wdfs)
+            for s in 0..<shardCount {
+                let writer = writers[s]
+                let write = { [mine = perShard[s], checkpoint = checkpoints[s]] in
+                    for p in mine {
+                        try writer.add(idTerm: p.idTerm, data: p.data, packedTerms: p.terms, wdfs: p.wdfs)
+                    }
+                    if let checkpoint {
+                        try writer.setMetadata(IndexMetadata.key, checkpoint)
+                        try writer.commitTransaction()
+                        try writer.beginTransaction()
+                    }
                 }
-                if let checkpoint {
-                    try writer.setMetadata(IndexMetadata.key, checkpoint)
-                    try writer.commitTransaction()
-                    try writer.beginTransaction()
-                }
+                if let background { try background[s].submit(write) } else { try write() }
             }
-            if let background { try background.submit(write) } else { try write() }
-            progress.update(meta.inputs[inputIndex].documents, unit: "docs", fraction: readProgress.fraction)
+            progress.update(inputDocuments, unit: "docs", fraction: readProgress.fraction)
         }
 
         try ReadProgress.$current.withValue(readProgress) {
@@ -74,12 +91,13 @@ extension Indexer {
                 records += 1
                 switch record {
                 case .failure(let bad):
-                    if records > skipRecords { try reject(bad, options, &report, &meta) }
+                    if records > skip[0] { try reject(bad, options, &report, &metas[0]) }
                 case .success(var doc):
                     // Records an interrupted build already took are checked alike (to know their ids) but not added.
-                    let resumed = records <= skipRecords
+                    let target = shard(of: doc.id)
+                    let resumed = records <= skip[target]
                     func reject(_ reason: String) throws {
-                        if !resumed { try Indexer.reject(BadRecord(file: doc.file, line: doc.line, reason: reason), options, &report, &meta) }
+                        if records > skip[0] { try Indexer.reject(BadRecord(file: doc.file, line: doc.line, reason: reason), options, &report, &metas[0]) }
                     }
                     if let first = seen[doc.id] {
                         // Finding where the first one was means reading again: only for a message shown.
@@ -95,7 +113,8 @@ extension Indexer {
                     if doc.title.allSatisfy(\.isWhitespace) && doc.text.allSatisfy(\.isWhitespace) {
                         return try reject("empty document '\(doc.id)'")
                     }
-                    if appending, try writer.contains(uniqueTerm: StoredDocument.idTerm(doc.id)) {
+                    // An id's shard is fixed by the id, so that shard is the only place it can already be.
+                    if appending, try writers[target].contains(uniqueTerm: StoredDocument.idTerm(doc.id)) {
                         return try reject("document id '\(doc.id)' is already in the index")
                     }
                     seen[doc.id] = records
@@ -113,12 +132,13 @@ extension Indexer {
             }
         }
         try flush()
-        try background?.drain()
-        if records < skipRecords {
-            throw QuarryError("\(options.collection): has \(records) records, fewer than the \(skipRecords) the interrupted build already indexed; the collection changed (remove \(partialPath(options.index)) and start again)")
+        try background?.forEach { try $0.drain() }
+        let taken = skip.filter { $0 != Int.max }.max() ?? 0
+        if records < taken {
+            throw QuarryError("\(options.collection): has \(records) records, fewer than the \(taken) the interrupted build already indexed; the collection changed (remove \(partialPath(options.index)) and start again)")
         }
-        meta.recordsDone = records
-        progress.update(meta.inputs[inputIndex].documents, unit: "docs", force: true)
+        for s in metas.indices { metas[s].recordsDone = records }
+        progress.update(inputDocuments, unit: "docs", force: true)
         progress.finish()
     }
 

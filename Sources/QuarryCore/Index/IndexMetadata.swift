@@ -18,12 +18,44 @@ public struct IndexMetadata: Codable, Sendable {
     public var complete: Bool
     /// Records (documents and skipped bad records) of the current input consumed by the last commit.
     public var recordsDone: Int
+    /// Which shard of a sharded build this database is (nil for an unsharded index). Its inputs count
+    /// the documents of this shard; malformed records skipped are counted in shard 0.
+    public var shard: Shard? = nil
+
+    public struct Shard: Codable, Sendable, Equatable {
+        public var index: Int
+        public var count: Int
+        /// How documents were routed: "fnv1a64" (FNV-1a-64 of the id, modulo count).
+        public var routing: String
+    }
 
     public struct Input: Codable, Sendable {
         public var collection: String
         public var format: CollectionFormat
         public var documents: Int
         public var skipped: Int
+    }
+
+    /// The metadata of several databases searched as one: the first one's, with the documents and
+    /// skipped records of the inputs they share (the shards of one build) added up, and any other
+    /// inputs listed after.
+    static func combined(_ parts: [IndexMetadata]) -> IndexMetadata {
+        guard var out = parts.first else { preconditionFailure("no metadata to combine") }
+        if parts.count == 1 { return out }
+        out.shard = nil
+        for m in parts.dropFirst() {
+            for input in m.inputs {
+                if let i = out.inputs.firstIndex(where: { $0.collection == input.collection && $0.format == input.format }) {
+                    out.inputs[i].documents += input.documents
+                    out.inputs[i].skipped += input.skipped
+                } else {
+                    out.inputs.append(input)
+                }
+            }
+            out.created = min(out.created, m.created)
+            out.updated = max(out.updated, m.updated)
+        }
+        return out
     }
 
     static func now() -> String {

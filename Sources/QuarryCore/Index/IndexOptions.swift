@@ -7,6 +7,9 @@ public struct IndexOptions: Sendable {
     public var format: CollectionFormat
     public var index: String
     public var threads: Int = 1
+    /// A new sharded index of this many shards (nil: one database). --resume and --append take the
+    /// index's own count.
+    public var shards: Int? = nil
     public var analyzer: AnalyzerSettings = .default
     /// Whether `analyzer` was chosen by the user: --resume and --append then check it matches the index's.
     public var analyzerGiven = false
@@ -36,4 +39,6 @@ public struct IndexReport: Sendable {
     public var badExamples: [String] = []
     /// Resume points committed by this run.
     public var checkpoints = 0
+    /// Databases the index has (its shards; 1 when not sharded).
+    public var shards = 1
 }

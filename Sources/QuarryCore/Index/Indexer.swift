@@ -1,6 +1,8 @@
 // Builds an index from a collection. A new index is written beside its target (`DIR.partial`) and
 // renamed into place only when complete; commits along the way record how far the build got, so an
 // interrupted build resumes. Appends run in one Xapian transaction: all of the input or none of it.
+// A sharded index (`--shards N`) is the same with one Xapian database, writer and transaction per
+// shard (ShardLayout); each shard records its own resume point.
 import Foundation
 
 public enum Indexer {
@@ -15,6 +17,9 @@ public enum Indexer {
     public static func run(_ options: IndexOptions) throws -> IndexReport {
         let target = trimmed(options.index)
         let started = Date()
+        if let n = options.shards, !(1...ShardLayout.maxShards).contains(n) {
+            throw QuarryError("--shards must be from 1 to \(ShardLayout.maxShards), not \(n)")
+        }
         // A missing collection fails before any index is touched.
         _ = try CollectionFormat.files(at: options.collection)
         var report: IndexReport
@@ -25,6 +30,7 @@ public enum Indexer {
         }
         report.seconds = Date().timeIntervalSince(started)
         report.totalDocuments = try XapianReader(path: target).documentCount
+        report.shards = ShardLayout.isSharded(target) ? try ShardLayout.shardPaths(target).count : 1
         return report
     }
 
@@ -40,6 +46,37 @@ public enum Indexer {
         }
     }
 
+    /// Opens the writers of an existing index: one, or one per shard of a sharded index.
+    static func openWriters(_ path: String) throws -> [XapianWriter] {
+        guard ShardLayout.isSharded(path) else { return [try openWriter(path, create: false)] }
+        return try ShardLayout.shardPaths(path).map { try openWriter($0, create: false) }
+    }
+
+    /// Creates the databases of a new index at `path`: one, or `shards` beside their stub file.
+    private static func createWriters(_ path: String, shards: Int?) throws -> [XapianWriter] {
+        guard let shards else { return [try openWriter(path, create: true)] }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try ShardLayout.writeStub(path, count: shards)
+        return try (0..<shards).map { try openWriter(PathName.join(path, ShardLayout.shardName($0)), create: true) }
+    }
+
+    /// The metadata of each of `writers` (named by shard in errors).
+    private static func readMetadata(_ writers: [XapianWriter], index: String) throws -> [IndexMetadata] {
+        try writers.indices.map { i in
+            let name = writers.count == 1 ? index : PathName.join(index, ShardLayout.shardName(i))
+            return try IndexMetadata.decode(try writers[i].metadata(IndexMetadata.key), index: name)
+        }
+    }
+
+    /// --shards given with --resume or --append must be the index's own count.
+    private static func checkShards(_ options: IndexOptions, writers: Int, index: String) throws {
+        guard let n = options.shards else { return }
+        if !ShardLayout.isSharded(index) {
+            throw QuarryError("\(index): the index is not sharded; --shards applies to a new build (or --overwrite)")
+        }
+        if n != writers { throw QuarryError("\(index): the index has \(writers) shards, not --shards \(n); leave --shards out or match it") }
+    }
+
     private static func create(_ options: IndexOptions, target: String) throws -> IndexReport {
         let fm = FileManager.default
         let partial = partialPath(target)
@@ -48,7 +85,7 @@ public enum Indexer {
         }
         if fm.fileExists(atPath: partial) {
             // Fails while another build is writing there.
-            do { _ = try openWriter(partial, create: false) } catch let e as QuarryError where e.message.contains("is locked") { throw e } catch {}
+            do { _ = try openWriters(partial) } catch let e as QuarryError where e.message.contains("is locked") { throw e } catch {}
             guard options.mode == .overwrite else {
                 throw QuarryError("\(partial): an interrupted build is there; finish it with --resume or remove it")
             }
@@ -74,7 +111,7 @@ public enum Indexer {
 
     /// Renames the finished `partial` to `target`; an index already there (locked by `lock`, or
     /// locked now) is swapped out and removed.
-    private static func moveIntoPlace(_ partial: String, _ target: String, replacing lock: XapianWriter?) throws {
+    private static func moveIntoPlace(_ partial: String, _ target: String, replacing lock: [XapianWriter]?) throws {
         let fm = FileManager.default
         guard fm.fileExists(atPath: target) else { return try fm.moveItem(atPath: partial, toPath: target) }
         let held = try lock ?? lockForReplacing(target)
@@ -87,27 +124,33 @@ public enum Indexer {
         try fm.removeItem(atPath: old)
     }
 
-    /// Holds the write lock of an index about to be replaced; refuses what is not a Quarry index.
-    private static func lockForReplacing(_ target: String) throws -> XapianWriter {
-        let writer: XapianWriter
+    /// Holds the write locks of an index about to be replaced (each shard's); refuses what is not a
+    /// Quarry index.
+    private static func lockForReplacing(_ target: String) throws -> [XapianWriter] {
+        let writers: [XapianWriter]
         do {
-            writer = try openWriter(target, create: false)
-            _ = try IndexMetadata.decode(try writer.metadata(IndexMetadata.key), index: target)
+            writers = try openWriters(target)
+            _ = try readMetadata(writers, index: target)
         } catch let e as QuarryError where !e.message.contains("is locked") {
             throw QuarryError("\(target): not a Quarry index, so --overwrite leaves it alone (\(e.message))")
         }
-        return writer
+        return writers
     }
 
-    /// Writes a new index at `partial`; the writer is closed when this returns.
+    /// Writes a new index at `partial`; the writers are closed when this returns.
     private static func build(_ options: IndexOptions, partial: String, report: inout IndexReport) throws {
-        let writer = try openWriter(partial, create: true)
-        var meta = IndexMetadata(analyzer: options.analyzer, created: IndexMetadata.now(), updated: IndexMetadata.now(),
-                                 inputs: [.init(collection: options.collection, format: options.format, documents: 0, skipped: 0)],
-                                 maxDocBytes: options.maxDocBytes, complete: false, recordsDone: 0)
-        try writer.setMetadata(IndexMetadata.key, try meta.encoded())
-        try writer.commit()
-        try feedWithCheckpoints(options, writer: writer, meta: &meta, skipRecords: 0, report: &report)
+        let writers = try createWriters(partial, shards: options.shards)
+        var metas: [IndexMetadata] = []
+        for (i, writer) in writers.enumerated() {
+            var meta = IndexMetadata(analyzer: options.analyzer, created: IndexMetadata.now(), updated: IndexMetadata.now(),
+                                     inputs: [.init(collection: options.collection, format: options.format, documents: 0, skipped: 0)],
+                                     maxDocBytes: options.maxDocBytes, complete: false, recordsDone: 0)
+            meta.shard = options.shards.map { .init(index: i, count: $0, routing: ShardLayout.routing) }
+            try writer.setMetadata(IndexMetadata.key, try meta.encoded())
+            try writer.commit()
+            metas.append(meta)
+        }
+        try feedWithCheckpoints(options, writers: writers, metas: &metas, skip: writers.map { _ in 0 }, report: &report)
     }
 
     private static func resume(_ options: IndexOptions, target: String) throws -> IndexReport {
@@ -119,18 +162,23 @@ public enum Indexer {
         }
         var report = IndexReport()
         try {
-            let writer = try openWriter(partial, create: false)
-            var meta = try IndexMetadata.decode(try writer.metadata(IndexMetadata.key), index: partial)
-            guard let input = meta.inputs.last, input.format == options.format,
-                  PathName.standardized(input.collection) == PathName.standardized(options.collection) else {
-                throw QuarryError("\(partial): was started from \(meta.inputs.last.map { "\($0.collection) (\($0.format.rawValue))" } ?? "another input"); resume with the same --collection and --format")
+            let writers = try openWriters(partial)
+            var metas = try readMetadata(writers, index: partial)
+            for meta in metas {
+                guard let input = meta.inputs.last, input.format == options.format,
+                      PathName.standardized(input.collection) == PathName.standardized(options.collection) else {
+                    throw QuarryError("\(partial): was started from \(meta.inputs.last.map { "\($0.collection) (\($0.format.rawValue))" } ?? "another input"); resume with the same --collection and --format")
+                }
             }
-            try checkAnalyzer(options, meta: meta, index: partial)
+            try checkAnalyzer(options, meta: metas[0], index: partial)
+            try checkShards(options, writers: writers.count, index: partial)
             var opts = options
-            opts.analyzer = meta.analyzer        // the build goes on as it started
-            opts.maxDocBytes = meta.maxDocBytes
-            report.resumedAfter = meta.recordsDone
-            try feedWithCheckpoints(opts, writer: writer, meta: &meta, skipRecords: meta.recordsDone, report: &report)
+            opts.analyzer = metas[0].analyzer        // the build goes on as it started
+            opts.maxDocBytes = metas[0].maxDocBytes
+            // Each shard goes on from its own resume point; one that finished takes nothing more.
+            let skip = metas.map { $0.complete ? Int.max : $0.recordsDone }
+            report.resumedAfter = metas.filter { !$0.complete }.map(\.recordsDone).min() ?? 0
+            try feedWithCheckpoints(opts, writers: writers, metas: &metas, skip: skip, report: &report)
         }()
         // An index at the target means the build was an --overwrite: it replaces that one now.
         try moveIntoPlace(partial, target, replacing: nil)
@@ -145,23 +193,30 @@ public enum Indexer {
             }
             throw QuarryError("\(target): no index to append to")
         }
-        let writer = try openWriter(target, create: false)
-        var meta = try IndexMetadata.decode(try writer.metadata(IndexMetadata.key), index: target)
-        try checkAnalyzer(options, meta: meta, index: target)
+        let writers = try openWriters(target)
+        var metas = try readMetadata(writers, index: target)
+        try checkAnalyzer(options, meta: metas[0], index: target)
+        try checkShards(options, writers: writers.count, index: target)
         var opts = options
-        opts.analyzer = meta.analyzer  // an index is analyzed one way only
-        meta.inputs.append(.init(collection: options.collection, format: options.format, documents: 0, skipped: 0))
+        opts.analyzer = metas[0].analyzer  // an index is analyzed one way only
+        for i in metas.indices {
+            metas[i].inputs.append(.init(collection: options.collection, format: options.format, documents: 0, skipped: 0))
+        }
         var report = IndexReport()
-        try writer.beginTransaction()
+        for w in writers { try w.beginTransaction() }
         do {
-            try feed(opts, writer: writer, meta: &meta, skipRecords: 0, appending: true, report: &report)
-            try requireDocuments(opts, meta: meta)
-            meta.updated = IndexMetadata.now()
-            meta.recordsDone = 0
-            try writer.setMetadata(IndexMetadata.key, try meta.encoded())
-            try writer.commitTransaction()
+            try feed(opts, writers: writers, metas: &metas, skip: writers.map { _ in 0 }, appending: true, report: &report)
+            try requireDocuments(opts, metas: metas)
+            for (w, var meta) in zip(writers, metas) {
+                meta.updated = IndexMetadata.now()
+                meta.recordsDone = 0
+                try w.setMetadata(IndexMetadata.key, try meta.encoded())
+            }
+            // Shards commit one after another: only a failure between these commits (a disk filling
+            // up) could leave some shards with the append and some without.
+            for w in writers { try w.commitTransaction() }
         } catch {
-            try? writer.cancelTransaction()
+            for w in writers { try? w.cancelTransaction() }
             throw error
         }
         return report
@@ -173,28 +228,31 @@ public enum Indexer {
         throw QuarryError("\(index): the index is analyzed with --stemmer \(meta.analyzer.stemmer) --stopwords \(meta.analyzer.stopwords), not --stemmer \(options.analyzer.stemmer) --stopwords \(options.analyzer.stopwords); leave them out or match them")
     }
 
-    private static func requireDocuments(_ options: IndexOptions, meta: IndexMetadata) throws {
-        guard let input = meta.inputs.last, input.documents == 0 else { return }
+    /// The current input must have given documents (to all shards together).
+    private static func requireDocuments(_ options: IndexOptions, metas: [IndexMetadata]) throws {
+        guard metas.compactMap({ $0.inputs.last?.documents }).reduce(0, +) == 0, let input = metas[0].inputs.last else { return }
         let skipped = input.skipped > 0 ? " (\(input.skipped) malformed records skipped)" : ""
         throw QuarryError("\(options.collection): no documents found as --format \(options.format.rawValue)\(skipped)")
     }
 
     /// Feeds a build in transactions, each committed with its resume point; the build is marked
-    /// complete in the last. On an error the open transaction is dropped, so the index holds exactly
-    /// what its last resume point says.
-    private static func feedWithCheckpoints(_ options: IndexOptions, writer: XapianWriter, meta: inout IndexMetadata,
-                                            skipRecords: Int, report: inout IndexReport) throws {
-        try writer.beginTransaction()
+    /// complete in the last. On an error the open transactions are dropped, so each database holds
+    /// exactly what its last resume point says.
+    private static func feedWithCheckpoints(_ options: IndexOptions, writers: [XapianWriter], metas: inout [IndexMetadata],
+                                            skip: [Int], report: inout IndexReport) throws {
+        for w in writers { try w.beginTransaction() }
         do {
-            try feed(options, writer: writer, meta: &meta, skipRecords: skipRecords, appending: false, report: &report)
-            try requireDocuments(options, meta: meta)
-            meta.complete = true
-            meta.recordsDone = 0
-            meta.updated = IndexMetadata.now()
-            try writer.setMetadata(IndexMetadata.key, try meta.encoded())
-            try writer.commitTransaction()
+            try feed(options, writers: writers, metas: &metas, skip: skip, appending: false, report: &report)
+            try requireDocuments(options, metas: metas)
+            for (i, w) in writers.enumerated() {
+                metas[i].complete = true
+                metas[i].recordsDone = 0
+                metas[i].updated = IndexMetadata.now()
+                try w.setMetadata(IndexMetadata.key, try metas[i].encoded())
+                try w.commitTransaction()
+            }
         } catch {
-            try? writer.cancelTransaction()
+            for w in writers { try? w.cancelTransaction() }
             throw error
         }
     }

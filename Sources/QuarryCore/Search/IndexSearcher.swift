@@ -1,16 +1,29 @@
 // The engine's implementation of the plugin-facing Searcher: one Xapian handle and analyzer, used by
-// one task at a time (a lock makes misuse safe rather than fast).
+// one task at a time (a lock makes misuse safe rather than fast). Over remote shards, a network error
+// sends the handle back to its Index, which names the shard that is down (or, when partial results
+// are allowed, leaves it out) and gives a new handle; the request is then tried again.
 import Foundation
 import QuarryAPI
 
 public final class IndexSearcher: Searcher, @unchecked Sendable {
-    let reader: XapianReader
+    private var reader: XapianReader
+    let index: Index
     let analyzer: Analyzer
     public let model: FirstStageModel
     private let lock = NSLock()
+    /// Over remote shards: document frequencies, fetched in one exchange per shard for all the terms
+    /// of the term vectors read since the last fetch (RM3 reads its feedback documents' vectors, then
+    /// asks for their terms' frequencies one by one: one round trip apiece otherwise). Frequencies do
+    /// not change while the handle is open; the cache goes with the handle.
+    private var remoteDF: [String: Int] = [:]
+    private var pendingDF: Set<String> = []
+    /// Over remote shards: the internal numbers of the last search's hits, so that reading one of
+    /// them next (RM3's term vectors, a reranker's texts) skips a lookup by id on every shard.
+    private var lastHits: [String: UInt32] = [:]
 
-    init(path: String, analyzer: Analyzer, model: FirstStageModel) throws {
-        reader = try XapianReader(path: path)
+    init(index: Index, analyzer: Analyzer, model: FirstStageModel) throws {
+        reader = try index.openReader()
+        self.index = index
         self.analyzer = analyzer
         self.model = model
     }
@@ -19,6 +32,25 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return try body()
+    }
+
+    /// Runs `body` on the handle; after a network error, on a new one from the index (at most once
+    /// per shard, plus once for a dropped connection).
+    private func reading<T>(_ body: (XapianReader) throws -> T) throws -> T {
+        try locked {
+            var retries = 0
+            while true {
+                do {
+                    return try body(reader)
+                } catch let e as XapianError where e.isNetworkError && retries <= index.shards.count {
+                    retries += 1
+                    reader = try index.reopen(after: e)
+                    remoteDF.removeAll()
+                    pendingDF.removeAll()
+                    lastHits.removeAll()
+                }
+            }
+        }
     }
 
     public var documentCount: Int { locked { reader.documentCount } }
@@ -50,38 +82,69 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
         try search(terms: resolve(query), k: k, model: model)
     }
 
-    /// Ranked retrieval over resolved terms, ordered by score then docid.
+    /// Ranked retrieval over resolved terms, ordered by score then docid. Documents tied with the
+    /// k-th are all fetched before cutting at k, so which of them make the cut depends on their ids,
+    /// never on Xapian's internal document numbers (which differ between an index and its shards, or
+    /// two builds of one collection).
     public func search(terms: [WeightedTerm], k: Int, model: FirstStageModel) throws -> [Hit] {
-        try locked {
-            let (m, p1, p2) = model.xapianParameters
-            let raw = try reader.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2, k: k)
-            var hits = try raw.map { Hit(docid: try reader.externalID($0.did), score: $0.score) }
-            hits.sort(by: Ranking.before)
-            return hits
+        guard k > 0 else { return [] }
+        let (m, p1, p2) = model.xapianParameters
+        var depth = k
+        while true {
+            let raw = try reading { reader in
+                let found = try reader.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2, k: depth + 1)
+                if reader.isRemote { lastHits = Dictionary(found.map { ($0.id, $0.did) }, uniquingKeysWith: { a, _ in a }) }
+                return found
+            }
+            if raw.count <= depth || raw[depth].score < raw[k - 1].score {
+                var hits = raw.map { Hit(docid: $0.id, score: $0.score) }
+                hits.sort(by: Ranking.before)
+                return Array(hits.prefix(k))
+            }
+            depth *= 2
         }
     }
 
     public func document(_ docid: String) throws -> Document? {
-        try locked {
-            guard let did = try reader.docid(forUniqueTerm: StoredDocument.idTerm(docid)) else { return nil }
+        try reading { reader in
+            guard let did = try internalNumber(docid, reader) else { return nil }
             return StoredDocument.decode(try reader.data(did))
         }
     }
 
     public func termVector(_ docid: String) throws -> [TermFrequency] {
-        try locked {
-            guard let did = try reader.docid(forUniqueTerm: StoredDocument.idTerm(docid)) else { return [] }
+        try reading { reader in
+            guard let did = try internalNumber(docid, reader) else { return [] }
             // The id term ("Q…") is bookkeeping, not text.
-            return try reader.termList(did).filter { !$0.term.hasPrefix("Q") }.map { TermFrequency(term: $0.term, frequency: $0.wdf) }
+            let vector = try reader.termList(did).filter { !$0.term.hasPrefix("Q") }.map { TermFrequency(term: $0.term, frequency: $0.wdf) }
+            if reader.isRemote && pendingDF.count < 1_000_000 {
+                for t in vector where remoteDF[t.term] == nil { pendingDF.insert(t.term) }
+            }
+            return vector
         }
     }
 
+    /// The internal number of the document with collection id `docid`, or nil.
+    private func internalNumber(_ docid: String, _ reader: XapianReader) throws -> UInt32? {
+        if let did = lastHits[docid] { return did }
+        return try reader.docid(forUniqueTerm: StoredDocument.idTerm(docid))
+    }
+
     public func documentFrequency(_ term: String) throws -> Int {
-        try locked { try reader.termFrequency(term) }
+        try reading { reader in
+            if let df = remoteDF[term] { return df }
+            guard reader.isRemote else { return try reader.termFrequency(term) }
+            pendingDF.insert(term)
+            let terms = Array(pendingDF)
+            if remoteDF.count + terms.count > 1_000_000 { remoteDF.removeAll() }
+            for (t, df) in zip(terms, try reader.termFrequencies(terms)) { remoteDF[t] = df }
+            pendingDF.removeAll()
+            return remoteDF[term] ?? 0
+        }
     }
 
     public func collectionFrequency(_ term: String) throws -> Int {
-        try locked { try reader.collectionFrequency(term) }
+        try reading { try $0.collectionFrequency(term) }
     }
 }
 

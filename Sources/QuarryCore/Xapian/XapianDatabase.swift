@@ -6,6 +6,9 @@ import Foundation
 public struct XapianError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { message }
+    /// A remote database failed to answer (NetworkError, NetworkTimeoutError): its server or the
+    /// connection is down.
+    var isNetworkError: Bool { message.hasPrefix("NetworkError") || message.hasPrefix("NetworkTimeoutError") }
 }
 
 /// Calls `body` with an error slot; throws the message when the slot was filled.
@@ -44,6 +47,23 @@ final class XapianReader: @unchecked Sendable {
         handle = h
     }
 
+    /// A database served by `xapian-tcpsrv`; each operation (and the connection) times out after `timeoutMs`.
+    init(host: String, port: Int, timeoutMs: UInt32) throws {
+        guard let h = try xapianCall({ xq_open_remote(host, UInt32(port), timeoutMs, timeoutMs, $0) }) else {
+            throw XapianError(message: "cannot connect to \(host):\(port)")
+        }
+        handle = h
+    }
+
+    /// One database over several (shards searched as one, with global term statistics).
+    init(combining parts: [XapianReader]) throws {
+        let handles: [OpaquePointer?] = parts.map { $0.handle }
+        guard let h = try handles.withUnsafeBufferPointer({ buf in try xapianCall { xq_combine(buf.baseAddress, buf.count, $0) } }) else {
+            throw XapianError(message: "cannot combine \(parts.count) databases")
+        }
+        handle = h
+    }
+
     deinit { xq_close(handle) }
 
     var documentCount: Int { Int(xq_doccount(handle)) }
@@ -64,6 +84,21 @@ final class XapianReader: @unchecked Sendable {
             Int(try xapianCall { xq_collection_freq(handle, buf.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, buf.count, $0) })
         }
     }
+
+    /// Document frequencies of many terms at once (one exchange per remote shard).
+    func termFrequencies(_ terms: [String]) throws -> [Int] {
+        guard !terms.isEmpty else { return [] }
+        var out = [UInt32](repeating: 0, count: terms.count)
+        let bytes = terms.map { Array($0.utf8) }
+        let lens = bytes.map { $0.count }
+        try withPointers(bytes) { ptrs in
+            _ = try xapianCall { xq_termfreqs(handle, ptrs, lens, terms.count, &out, $0) }
+        }
+        return out.map { Int($0) }
+    }
+
+    /// Whether some part of the database is served over the network.
+    var isRemote: Bool { xq_is_remote(handle) != 0 }
 
     func uniqueTermCount() throws -> Int { Int(try xapianCall { xq_unique_terms(handle, $0) }) }
 
@@ -126,18 +161,22 @@ final class XapianReader: @unchecked Sendable {
         return out
     }
 
-    /// Ranked retrieval over weighted terms.
-    func search(terms: [String], weights: [Double], model: Int32, p1: Double, p2: Double, k: Int) throws -> [(did: UInt32, score: Double)] {
+    /// Ranked retrieval over weighted terms: each hit's collection id, internal number and score, best first.
+    func search(terms: [String], weights: [Double], model: Int32, p1: Double, p2: Double, k: Int) throws -> [(id: String, did: UInt32, score: Double)] {
         guard !terms.isEmpty, k > 0 else { return [] }
         var hits = [xq_hit](repeating: xq_hit(did: 0, score: 0), count: k)
         var n = 0
+        var ids: UnsafeMutablePointer<CChar>? = nil
+        var idsLen = 0
         // Keep the UTF-8 bytes alive while C reads them.
         let bytes = terms.map { Array($0.utf8) }
         let lens = bytes.map { $0.count }
         try withPointers(bytes) { ptrs in
-            _ = try xapianCall { xq_search(handle, ptrs, lens, weights, terms.count, model, p1, p2, UInt32(k), &hits, &n, $0) }
+            _ = try xapianCall { xq_search(handle, ptrs, lens, weights, terms.count, model, p1, p2, UInt32(k), &hits, &n, &ids, &idsLen, $0) }
         }
-        return (0..<n).map { (hits[$0].did, hits[$0].score) }
+        let names = takeString(ids, length: idsLen).split(separator: "\0", omittingEmptySubsequences: false)
+        guard names.count >= n else { throw XapianError(message: "search returned \(n) hits but \(names.count) ids") }
+        return (0..<n).map { (String(names[$0]), hits[$0].did, hits[$0].score) }
     }
 }
 
