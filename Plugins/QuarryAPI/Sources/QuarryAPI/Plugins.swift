@@ -87,5 +87,5 @@ public struct RerankerPlugin: Sendable {
 /// The version of this API; a plugin built against another major version is refused at load time.
 public enum QuarryAPIVersion {
     public static let major = 1
-    public static let minor = 2
+    public static let minor = 3
 }
