@@ -103,6 +103,11 @@ final class ServeFunctionalTests: XCTestCase {
         XCTAssertEqual(file?["operatorOnly"] as? Bool, true)
         let fbDocs = (rm3["options"] as? [[String: Any]])?.first { $0["name"] as? String == "fbDocs" }
         XCTAssertEqual(fbDocs?["operatorOnly"] as? Bool, false)
+        // The text listing marks them too.
+        let text = try runQuarry(["plugins"])
+        XCTAssertTrue(text.stdout.contains("precomputed.file (string, default none, operator only): "), text.stdout)
+        XCTAssertTrue(text.stdout.contains("cot.baseURL (string, default none, operator only): "), text.stdout)
+        XCTAssertTrue(text.stdout.contains("rm3.fbDocs (int, default 10): "), text.stdout)
     }
 
     func testBM25SearchEqualsTheSearchCommand() throws {
