@@ -22,13 +22,16 @@ enum JSONValue: Decodable, Sendable, Equatable {
 
     /// Parses a request body; a syntax error is a `bad request` naming where it is.
     static func parse(_ data: Data) throws -> JSONValue {
+        if data.isEmpty { throw APIError.badRequest("request body is empty: expected a JSON object") }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
-            throw APIError.badRequest("request body is not valid JSON: \(detail)")
         } catch {
-            throw APIError.badRequest("request body is not valid JSON: \(error)")
+            // JSONSerialization says where the syntax breaks; the decoder only that it does.
+            var detail = "\(error)"
+            do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch let e as NSError {
+                detail = e.userInfo[NSDebugDescriptionErrorKey] as? String ?? e.localizedDescription
+            }
+            throw APIError.badRequest("request body is not valid JSON: \(detail)")
         }
     }
 

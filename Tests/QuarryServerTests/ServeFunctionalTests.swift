@@ -236,7 +236,9 @@ final class ServeFunctionalTests: XCTestCase {
     }
 
     func testBadRequestsAre400sNamingTheField() throws {
-        try assertRefused("/search", Data("{\"query\": \"stars\",".utf8), mentioning: "not valid JSON")
+        try assertRefused("/search", Data("{\"query\": \"stars\",".utf8), mentioning: "not valid JSON: Unexpected end of file")
+        try assertRefused("/search", Data("{\"query\" \"stars\"}".utf8), mentioning: "not valid JSON: Invalid value around character")
+        try assertRefused("/batch", Data(), mentioning: "request body is empty")
         try assertRefused("/search", Data("[1, 2]".utf8), mentioning: "expected a JSON object")
         try assertRefused(json: ["k": 10], mentioning: "query: required")
         try assertRefused(json: ["query": "   "], mentioning: "query: empty")
