@@ -129,7 +129,8 @@ let package = Package(
         .testTarget(
             name: "QuarryServerTests",
             dependencies: ["QuarryServer", "QuarryCLI", "QuarryCore", "QuarryLLM", "QuarryTesting", .product(name: "QuarryAPI", package: "QuarryAPI"),
-                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
             path: "Tests/QuarryServerTests"
         ),
         .testTarget(

@@ -8,15 +8,18 @@ final class PipelineCache: @unchecked Sendable {
     private let registry: PluginRegistry
     private let capacity: Int
     private let metrics: ServerMetrics
+    /// Where plugins are made (making one may load a model: not on Swift's shared pool).
+    private let executor: (any TaskExecutor)?
     private let lock = NSLock()
     private var entries: [PipelineSpec: Task<Pipeline, Error>] = [:]
     /// Least recently used first.
     private var order: [PipelineSpec] = []
 
-    init(registry: PluginRegistry, capacity: Int, metrics: ServerMetrics) {
+    init(registry: PluginRegistry, capacity: Int, metrics: ServerMetrics, executor: (any TaskExecutor)? = nil) {
         self.registry = registry
         self.capacity = max(1, capacity)
         self.metrics = metrics
+        self.executor = executor
     }
 
     var count: Int { lock.withLock { entries.count } }
@@ -29,7 +32,7 @@ final class PipelineCache: @unchecked Sendable {
                 return (t, true)
             }
             let registry = self.registry
-            let t = Task { try registry.resolve(spec) }
+            let t = Task(executorPreference: executor) { try registry.resolve(spec) }
             entries[spec] = t
             order.append(spec)
             while order.count > capacity { entries[order.removeFirst()] = nil }

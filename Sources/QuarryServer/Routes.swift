@@ -24,7 +24,7 @@ public enum ServerRoutes {
                 let body = try await collect(request, limit: limits.maxBodyBytes)
                 let search = try SearchRequest.parse(body, limits: limits)
                 let spec = try service.spec(for: search)
-                return try await withTimeLimit(limits.timeLimit, onTimeout: { overTime(limits) }) {
+                return try await withTimeLimit(limits.timeLimit, on: service.threads, onTimeout: { overTime(limits) }) {
                     try await service.search(search, spec: spec)
                 }
             }
@@ -37,7 +37,7 @@ public enum ServerRoutes {
                 let searches = try SearchRequest.parseBatch(body, limits: limits)
                 // Every query is checked before any runs: a bad one refuses the whole batch.
                 let checked = try searches.map { ($0, try service.spec(for: $0)) }
-                let results = try await withTimeLimit(limits.timeLimit, onTimeout: { overTime(limits) }) {
+                let results = try await withTimeLimit(limits.timeLimit, on: service.threads, onTimeout: { overTime(limits) }) {
                     try await service.batch(checked)
                 }
                 return BatchResponse(results: results, tookMs: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)

@@ -14,10 +14,12 @@ public final class SearchService: Sendable {
     let metrics: ServerMetrics
     let pipelines: PipelineCache
     let searchers: SearcherPool
+    /// Where requests' work runs (one thread per searcher), off Swift's shared pool.
+    let threads: SearchThreads
 
     /// - Parameters:
     ///   - base: the operator's pipeline (flags, config file), which requests start from.
-    ///   - workers: searchers, hence searches running at once.
+    ///   - workers: searchers and search threads, hence searches running at once.
     ///   - cacheCapacity: distinct pipelines kept made.
     public init(index: Index, registry: PluginRegistry, base: PipelineSpec, limits: ServerLimits, workers: Int,
                 cacheCapacity: Int, metrics: ServerMetrics) throws {
@@ -25,10 +27,13 @@ public final class SearchService: Sendable {
         policy = RequestPolicy(registry: registry, base: base)
         self.limits = limits
         self.metrics = metrics
-        pipelines = PipelineCache(registry: registry, capacity: cacheCapacity, metrics: metrics)
         searchers = try SearcherPool(index: index, size: workers)
+        threads = SearchThreads(count: searchers.size)
+        pipelines = PipelineCache(registry: registry, capacity: cacheCapacity, metrics: metrics, executor: threads)
         documentCount = try index.searcher().documentCount
     }
+
+    deinit { threads.stop() }
 
     /// Makes the operator's pipeline, and one for each other expander or reranker the operator gave
     /// settings for, so their models are loaded before the first request. Returns the specs made.

@@ -6,8 +6,8 @@
 // deadline, which at hundreds of requests a second and a 30 s limit grows the server steadily.
 import Foundation
 
-/// Runs `body`, or throws `onTimeout()` when it takes longer than `seconds`.
-func withTimeLimit<T: Sendable>(_ seconds: Double, onTimeout: @escaping @Sendable () -> Error,
+/// Runs `body` (on `executor` when given), or throws `onTimeout()` when it takes longer than `seconds`.
+func withTimeLimit<T: Sendable>(_ seconds: Double, on executor: (any TaskExecutor)? = nil, onTimeout: @escaping @Sendable () -> Error,
                                 _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let outcome = FirstOutcome(continuation)
@@ -16,7 +16,7 @@ func withTimeLimit<T: Sendable>(_ seconds: Double, onTimeout: @escaping @Sendabl
         timer.source.setEventHandler { outcome.finish(.failure(onTimeout())) }
         outcome.onFinish { timer.source.cancel() }
         timer.source.resume()
-        let work = Task {
+        let work = Task(executorPreference: executor) {
             do { outcome.finish(.success(try await body())) } catch { outcome.finish(.failure(error)) }
         }
         outcome.onFinish { work.cancel() }

@@ -1,9 +1,11 @@
-// The routes in process (HummingbirdTesting's router client, no socket) over a small real index, with
-// test plugins that fail, block or count their makings: the cases the shipped plugins cannot stage.
+// The routes served in this process on a free loopback port over a small real index, with test
+// plugins that fail, block or count their makings: the cases the shipped plugins cannot stage.
 import Foundation
 import Hummingbird
-import HummingbirdTesting
+import Logging
+import NIOCore
 import QuarryAPI
+import QuarryLLM
 import QuarryCLI
 import QuarryCore
 import QuarryTesting
@@ -72,22 +74,61 @@ final class ServerRoutesTests: XCTestCase {
         return (try ServerRoutes.router(service: service, registry: registry, indexPaths: [index.path], metrics: metrics), metrics)
     }
 
-    static func post(_ client: some TestClientProtocol, _ uri: String, _ json: Any) async throws -> (status: Int, body: [String: Any]) {
-        let data = try JSONSerialization.data(withJSONObject: json)
-        return try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json"],
-                                        body: ByteBuffer(bytes: data)) { response in
-            (response.status.code, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:])
+    /// A client of a server running in this process. Requests block a Dispatch thread (libcurl),
+    /// never one of Swift's shared threads the server answers on.
+    struct Client: Sendable {
+        let port: Int
+
+        func send(_ method: String, _ path: String, body: Data?) async throws -> (status: Int, body: [String: Any], text: String) {
+            let url = "http://127.0.0.1:\(port)\(path)"
+            let r: QuarryLLM.HTTPResponse = try await withCheckedThrowingContinuation { c in
+                DispatchQueue.global().async {
+                    c.resume(with: Result {
+                        if let body, method == "POST" {
+                            return try HTTPClient.post(url, headers: ["Content-Type": "application/json"], body: body, connectTimeout: 5, totalTimeout: 30)
+                        }
+                        return try HTTPClient.get(url, totalTimeout: 30)
+                    })
+                }
+            }
+            let text = String(decoding: r.body, as: UTF8.self)
+            return (r.status, (try? JSONSerialization.jsonObject(with: r.body)) as? [String: Any] ?? [:], text)
+        }
+
+        func post(_ path: String, _ json: Any) async throws -> (status: Int, body: [String: Any]) {
+            let r = try await send("POST", path, body: try JSONSerialization.data(withJSONObject: json))
+            return (r.status, r.body)
+        }
+
+        func get(_ path: String) async throws -> (status: Int, body: [String: Any], text: String) {
+            try await send("GET", path, body: nil)
+        }
+    }
+
+    /// Serves `router` on a free loopback port while `body` runs, then stops the server.
+    func serve(_ router: Router<BasicRequestContext>, _ body: @escaping @Sendable (Client) async throws -> Void) async throws {
+        let (ports, portSink) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { portSink.yield($0.localAddress?.port ?? 0) }, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            var next = ports.makeAsyncIterator()
+            guard let port = await next.next(), port > 0 else { XCTFail("the server did not start"); group.cancelAll(); return }
+            do { try await body(Client(port: port)) } catch { group.cancelAll(); throw error }
+            group.cancelAll()
         }
     }
 
     func testAFailingRerankerIsA500ForThatRequestOnly() async throws {
         let index = try TestIndex(documents: Self.documents)
         let (router, metrics) = try makeRouter(index: index)
-        try await Application(router: router).test(.router) { client in
-            let failed = try await Self.post(client, "/search", ["query": "glaciers", "reranker": "failing"])
+        try await serve(router) { client in
+            let failed = try await client.post("/search", ["query": "glaciers", "reranker": "failing"])
             XCTAssertEqual(failed.status, 500)
             XCTAssertTrue((failed.body["error"] as? String ?? "").contains("the model crashed"), "\(failed.body)")
-            let ok = try await Self.post(client, "/search", ["query": "glaciers"])
+            let ok = try await client.post("/search", ["query": "glaciers"])
             XCTAssertEqual(ok.status, 200)
             XCTAssertEqual((ok.body["hits"] as? [[String: Any]])?.first?["docid"] as? String, "d1")
         }
@@ -99,18 +140,40 @@ final class ServerRoutesTests: XCTestCase {
         var limits = ServerLimits()
         limits.timeLimit = 0.5
         let (router, _) = try makeRouter(index: index, limits: limits)
-        try await Application(router: router).test(.router) { client in
+        try await serve(router) { client in
             let started = Date()
-            let slow = try await Self.post(client, "/search", ["query": "glaciers", "expander": "blocking", "options": ["blocking.seconds": 3]])
+            let slow = try await client.post("/search", ["query": "glaciers", "expander": "blocking", "options": ["blocking.seconds": 3]])
             let took = Date().timeIntervalSince(started)
             XCTAssertEqual(slow.status, 504)
             XCTAssertTrue((slow.body["error"] as? String ?? "").contains("time limit of 0.5 s"), "\(slow.body)")
             XCTAssertLessThan(took, 2.5, "the 504 waited for the blocked plugin")
             // The other searcher still serves while the first is blocked.
-            let ok = try await Self.post(client, "/search", ["query": "rivers"])
+            let ok = try await client.post("/search", ["query": "rivers"])
             XCTAssertEqual(ok.status, 200)
-            let batch = try await Self.post(client, "/batch", ["queries": [["query": "ice"], ["query": "rock", "expander": "blocking"]]])
+            let batch = try await client.post("/batch", ["queries": [["query": "ice"], ["query": "rock", "expander": "blocking"]]])
             XCTAssertEqual(batch.status, 504)
+        }
+    }
+
+    /// Searches blocked in synchronous calls run on the server's own threads: health checks and the
+    /// time limit's answers do not wait for them.
+    func testBlockedSearchesStallNeitherOtherRoutesNorTimeouts() async throws {
+        let index = try TestIndex(documents: Self.documents)
+        var limits = ServerLimits()
+        limits.timeLimit = 0.5
+        let (router, _) = try makeRouter(index: index, limits: limits, workers: 2)
+        try await serve(router) { client in
+            let started = Date()
+            async let a = client.post("/search", ["query": "glaciers", "expander": "blocking", "options": ["blocking.seconds": 3]])
+            async let b = client.post("/search", ["query": "rivers", "expander": "blocking", "options": ["blocking.seconds": 3]])
+            try await Task.sleep(nanoseconds: 200_000_000)
+            let health = try await client.get("/health")
+            XCTAssertEqual(health.status, 200)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 1.0, "/health waited for the blocked searches")
+            let (ra, rb) = try await (a, b)
+            XCTAssertEqual(ra.status, 504)
+            XCTAssertEqual(rb.status, 504)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 2.0, "the 504s waited for the blocked plugins")
         }
     }
 
@@ -120,11 +183,11 @@ final class ServerRoutesTests: XCTestCase {
         try base.set("counted.path=/srv/secret")
         try base.set("counted.suffix=volcanoes")
         let (router, _) = try makeRouter(index: index, base: base)
-        try await Application(router: router).test(.router) { client in
-            let refused = try await Self.post(client, "/search", ["query": "rivers", "expander": "counted", "options": ["counted.path": "/etc/passwd"]])
+        try await serve(router) { client in
+            let refused = try await client.post("/search", ["query": "rivers", "expander": "counted", "options": ["counted.path": "/etc/passwd"]])
             XCTAssertEqual(refused.status, 400)
             XCTAssertTrue((refused.body["error"] as? String ?? "").contains("options.counted.path: operator-only option"), "\(refused.body)")
-            let ok = try await Self.post(client, "/search", ["query": "rivers", "expander": "counted"])
+            let ok = try await client.post("/search", ["query": "rivers", "expander": "counted"])
             XCTAssertEqual(ok.status, 200)
             XCTAssertEqual(ok.body["generated"] as? String, "volcanoes")
             // The answer names the pipeline without the operator's path.
@@ -138,9 +201,9 @@ final class ServerRoutesTests: XCTestCase {
         let index = try TestIndex(documents: Self.documents)
         let counter = MakeCounter()
         let (router, metrics) = try makeRouter(index: index, cacheCapacity: 2, counter: counter)
-        try await Application(router: router).test(.router) { client in
+        try await serve(router) { client in
             func search(_ suffix: String) async throws {
-                let r = try await Self.post(client, "/search", ["query": "ice", "expander": "counted", "options": ["counted.suffix": suffix]])
+                let r = try await client.post("/search", ["query": "ice", "expander": "counted", "options": ["counted.suffix": suffix]])
                 XCTAssertEqual(r.status, 200)
                 XCTAssertEqual(r.body["generated"] as? String, suffix)
             }
@@ -163,10 +226,10 @@ final class ServerRoutesTests: XCTestCase {
     func testConcurrentRequestsWaitForASearcherAndAllAnswer() async throws {
         let index = try TestIndex(documents: Self.documents)
         let (router, _) = try makeRouter(index: index, workers: 1)
-        try await Application(router: router).test(.router) { client in
+        try await serve(router) { client in
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for q in ["glaciers", "rivers", "ice", "rock", "sea", "weight"] {
-                    group.addTask { try await Self.post(client, "/search", ["query": q]).status }
+                    group.addTask { try await client.post("/search", ["query": q]).status }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
@@ -195,14 +258,14 @@ final class ServerRoutesTests: XCTestCase {
         XCTAssertEqual(documented, served)
         let index = try TestIndex(documents: Self.documents)
         let (router, _) = try makeRouter(index: index)
-        try await Application(router: router).test(.router) { client in
+        try await serve(router) { client in
             for endpoint in ServerRoutes.endpoints {
-                let body = endpoint.method == "POST" ? ByteBuffer(string: endpoint.path == "/batch" ? "{\"queries\":[{\"query\":\"ice\"}]}" : "{\"query\":\"ice\"}") : nil
-                let status = try await client.execute(uri: endpoint.path, method: HTTPRequest.Method(endpoint.method)!, body: body) { $0.status }
-                XCTAssertEqual(status, .ok, "\(endpoint.method) \(endpoint.path)")
+                let body = endpoint.method == "POST" ? Data((endpoint.path == "/batch" ? "{\"queries\":[{\"query\":\"ice\"}]}" : "{\"query\":\"ice\"}").utf8) : nil
+                let r = try await client.send(endpoint.method, endpoint.path, body: body)
+                XCTAssertEqual(r.status, 200, "\(endpoint.method) \(endpoint.path): \(r.text)")
             }
-            let missing = try await client.execute(uri: "/nosuch", method: .get) { $0.status }
-            XCTAssertEqual(missing, .notFound)
+            let missing = try await client.get("/nosuch")
+            XCTAssertEqual(missing.status, 404)
         }
     }
 }
