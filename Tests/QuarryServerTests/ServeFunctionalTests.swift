@@ -372,10 +372,18 @@ final class ServeFunctionalTests: XCTestCase {
 
     // MARK: - start and stop
 
-    func testSIGTERMStopsTheServerWithExitZero() throws {
+    func testAConfigFileSetsTheDefaultsAndSIGTERMStopsTheServerWithExitZero() throws {
         let f = try fixture
-        let server = try ServerProcess(["--index", f.index])
+        let config = f.directory + "/serve.toml"
+        try "expander = \"rm3\"\n[rm3]\nfbDocs = 3\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let server = try ServerProcess(["--index", f.index, "--config", config])
         XCTAssertEqual(try server.get("/health").status, 200)
+        // A request that chooses nothing gets the operator's pipeline; one that says "none" gets BM25.
+        let defaulted = try server.post("/search", json: ["query": "how do stars die"])
+        XCTAssertEqual(defaulted.json["pipeline"] as? String, "--expander rm3 --set rm3.fbDocs=3", defaulted.text)
+        let plain = try server.post("/search", json: ["query": "how do stars die", "expander": "none"])
+        XCTAssertEqual(plain.json["pipeline"] as? String, "--set rm3.fbDocs=3", plain.text)
+        XCTAssertEqual((plain.json["expanded"] as? [[String: Any]])?.compactMap { $0["term"] as? String }, ["how", "do", "star", "die"])
         XCTAssertEqual(server.stop(SIGTERM), 0, server.stderr)
         XCTAssertTrue(server.stderr.contains("quarry serve: stopped"), server.stderr)
     }
