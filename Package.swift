@@ -16,6 +16,10 @@ let package = Package(
         .package(path: "Plugins/QuarryAPI"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // The HTTP server of `quarry serve` (only the QuarryServer target and the executable use it).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.0.0"),
     ],
     targets: [
         // Xapian behind an extern "C" API: every Xapian::Error becomes an error value.
@@ -96,7 +100,21 @@ let package = Package(
             ],
             path: "Sources/QuarryCLI"
         ),
-        .executableTarget(name: "quarry", dependencies: ["QuarryCLI"], path: "Sources/quarry"),
+        // `quarry serve`: the HTTP JSON API. Kept out of QuarryCLI so that a third party's own `quarry`
+        // builds without the HTTP stack; the `quarry` executable adds it.
+        .target(
+            name: "QuarryServer",
+            dependencies: [
+                "QuarryCLI", "QuarryCore", "QuarryLLM",
+                .product(name: "QuarryAPI", package: "QuarryAPI"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/QuarryServer"
+        ),
+        .executableTarget(name: "quarry", dependencies: ["QuarryCLI", "QuarryServer"], path: "Sources/quarry"),
         // For plugin authors: a small real index and one call through the engine's pipeline.
         .target(
             name: "QuarryTesting",
@@ -107,6 +125,13 @@ let package = Package(
             name: "QuarryCoreTests",
             dependencies: ["QuarryCore", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "RADCoT", "RADIO", "QuarryCLI", "QuarryLLM", "QuarryTesting", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Tests/QuarryCoreTests"
+        ),
+        .testTarget(
+            name: "QuarryServerTests",
+            dependencies: ["QuarryServer", "QuarryCLI", "QuarryCore", "QuarryLLM", "QuarryTesting", .product(name: "QuarryAPI", package: "QuarryAPI"),
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/QuarryServerTests"
         ),
         .testTarget(
             name: "QuarryNeuralTests",

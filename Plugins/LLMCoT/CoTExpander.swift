@@ -12,7 +12,7 @@ public enum CoTExpander {
         name: "cot",
         summary: "LLM chain-of-thought expansion: the query repeated, then the model's rationale (RADCoT's teacher)",
         options: LLMPluginOptions.specs(maxTokens: 256) + [
-            OptionSpec("promptFile", .string, default: nil, help: "prompt template file with a {query} placeholder (default: the paper's)"),
+            OptionSpec("promptFile", .string, default: nil, help: "prompt template file with a {query} placeholder (default: the paper's)", operatorOnly: true),
             OptionSpec("nc", .int, default: .int(5), help: "minimum query repeats (Nc)"),
             OptionSpec("lengthUnit", .string, default: .string("words"), help: "words or chars: how |rationale| / |query| is counted"),
         ],

@@ -17,7 +17,7 @@ public struct PrecomputedExpander: QueryExpander {
         name: "precomputed",
         summary: "replays expansions from a file ({\"qid\",\"expansion\"} JSONL or qid<TAB>text)",
         options: [
-            OptionSpec("file", .string, default: nil, help: "the expansions file (required)"),
+            OptionSpec("file", .string, default: nil, help: "the expansions file (required)", operatorOnly: true),
             OptionSpec("rule", .string, default: .string("cot"), help: "cot: N = max(nc, |expansion|/|query|) query repeats; fixed: `repeats`"),
             OptionSpec("nc", .int, default: .int(5), help: "minimum query repeats under the cot rule"),
             OptionSpec("repeats", .int, default: .int(5), help: "query repeats under the fixed rule (query2doc: 5)"),

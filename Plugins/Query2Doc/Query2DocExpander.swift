@@ -13,8 +13,8 @@ public enum Query2DocExpander {
         name: "query2doc",
         summary: "LLM pseudo-document expansion (query2doc): the query repeated 5 times, then a passage the model writes",
         options: LLMPluginOptions.specs(maxTokens: 128, stop: "\nQuery:") + [
-            OptionSpec("examplesFile", .string, default: nil, help: "few-shot examples, JSONL {\"query\",\"passage\"} (default: the project's four)"),
-            OptionSpec("promptFile", .string, default: nil, help: "a whole prompt template with {query}; replaces the instruction and examples"),
+            OptionSpec("examplesFile", .string, default: nil, help: "few-shot examples, JSONL {\"query\",\"passage\"} (default: the project's four)", operatorOnly: true),
+            OptionSpec("promptFile", .string, default: nil, help: "a whole prompt template with {query}; replaces the instruction and examples", operatorOnly: true),
             OptionSpec("repeats", .int, default: .int(5), help: "how many times the query is repeated"),
         ],
         make: { o in

@@ -11,7 +11,7 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
         name: "radio",
         summary: "RADIO: a BERT bi-encoder (cosine) or cross-encoder rescoring the top k1 candidates; keep k2",
         options: [
-            OptionSpec("model", .string, default: nil, help: "Hugging Face / sentence-transformers directory; required"),
+            OptionSpec("model", .string, default: nil, help: "Hugging Face / sentence-transformers directory; required", operatorOnly: true),
             OptionSpec("kind", .string, default: .string("bi"), help: "bi (mean-pooled embeddings, cosine) or cross (classification head on the pair)"),
             OptionSpec("k1", .int, default: .int(20), help: "candidates rescored; the hits below follow in their first-stage order"),
             OptionSpec("k2", .int, default: nil, help: "keep only the top k2 after reranking (default: keep all)"),

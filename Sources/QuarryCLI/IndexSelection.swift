@@ -5,19 +5,21 @@ import ArgumentParser
 import Foundation
 import QuarryCore
 
-struct IndexSelection: ParsableArguments {
+public struct IndexSelection: ParsableArguments, Sendable {
+    public init() {}
+
     @Option(name: .customLong("index"),
             help: ArgumentHelp("Index: a directory (plain or sharded) or tcp://HOST:PORT (xapian-tcpsrv). Repeat it to search several as one.",
                                valueName: "dir|tcp://host:port"))
-    var locations: [String] = []
+    public var locations: [String] = []
 
     @Flag(help: "Go on without a shard that is down (at the start or mid-run); the output is marked partial.")
-    var allowPartial = false
+    public var allowPartial = false
 
-    var given: Bool { !locations.isEmpty }
+    public var given: Bool { !locations.isEmpty }
 
     /// The index the locations name; --index is required.
-    func open() throws -> Index {
+    public func open() throws -> Index {
         guard given else { throw QuarryError("give --index (an index directory or tcp://HOST:PORT; repeat it to search several as one)") }
         return try Index(locations: locations, allowPartial: allowPartial)
     }

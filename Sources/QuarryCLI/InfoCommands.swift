@@ -18,27 +18,17 @@ struct PluginsCommand: ParsableCommand {
     func run() throws {
         try plugins.register(config: config)
         let registry = QuarryMain.registry
+        if json {
+            print(String(decoding: try PluginCatalog.json(registry), as: UTF8.self))
+            return
+        }
         func describe(_ specs: [OptionSpec], prefix: String) -> [String] {
             specs.map { o in
-                "    \(prefix).\(o.name) (\(o.type.rawValue), default \(o.defaultValue?.description ?? "none")): \(o.help)"
+                "    \(prefix).\(o.name) (\(o.type.rawValue), default \(o.defaultValue?.description ?? "none")\(o.operatorOnly ? ", operator only" : "")): \(o.help)"
             }
         }
         func expanderOrigin(_ name: String) -> String { registry.origin(ofExpander: name)?.rawValue ?? "unknown" }
         func rerankerOrigin(_ name: String) -> String { registry.origin(ofReranker: name)?.rawValue ?? "unknown" }
-        if json {
-            func opts(_ specs: [OptionSpec]) -> [[String: Any]] {
-                specs.map { ["name": $0.name, "type": $0.type.rawValue, "default": $0.defaultValue?.description ?? NSNull(), "help": $0.help] }
-            }
-            let obj: [String: Any] = [
-                "models": FirstStageModel.names.map { ["name": $0, "options": opts(FirstStageModel.optionSpecs[$0] ?? [])] },
-                "expanders": registry.expanders.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options),
-                                                      "origin": expanderOrigin($0.name)] },
-                "rerankers": registry.rerankers.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options),
-                                                      "origin": rerankerOrigin($0.name)] },
-            ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
-            return
-        }
         print("models:")
         for name in FirstStageModel.names {
             print("  \(name)  \(name == "bm25" ? "Okapi BM25 (Xapian BM25Weight k1, 0, 0, b, 0)" : "query likelihood, Dirichlet smoothing (Xapian LMWeight)")")
@@ -55,6 +45,26 @@ struct PluginsCommand: ParsableCommand {
             print("  \(p.name)  \(p.summary)  [\(rerankerOrigin(p.name))]")
             describe(p.options, prefix: p.name).forEach { print($0) }
         }
+        print("(operator only: set on the command line or in a config file, never by a `quarry serve` request)")
+    }
+}
+
+/// What `quarry plugins --json` prints (and `quarry serve` answers on GET /plugins): models,
+/// expanders and rerankers with their options and where each plugin came from.
+public enum PluginCatalog {
+    public static func json(_ registry: PluginRegistry) throws -> Data {
+        func opts(_ specs: [OptionSpec]) -> [[String: Any]] {
+            specs.map { ["name": $0.name, "type": $0.type.rawValue, "default": $0.defaultValue?.description ?? NSNull(), "help": $0.help,
+                         "operatorOnly": $0.operatorOnly] }
+        }
+        let obj: [String: Any] = [
+            "models": FirstStageModel.names.map { ["name": $0, "options": opts(FirstStageModel.optionSpecs[$0] ?? [])] },
+            "expanders": registry.expanders.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options),
+                                                  "origin": registry.origin(ofExpander: $0.name)?.rawValue ?? "unknown"] },
+            "rerankers": registry.rerankers.map { ["name": $0.name, "summary": $0.summary, "options": opts($0.options),
+                                                  "origin": registry.origin(ofReranker: $0.name)?.rawValue ?? "unknown"] },
+        ]
+        return try JSONSerialization.data(withJSONObject: obj, options: [.prettyPrinted, .sortedKeys])
     }
 }
 

@@ -1,10 +1,13 @@
-// The pipeline flags every searching command shares.
+// The pipeline flags every searching command shares (public: `quarry serve` takes them too, as the
+// operator's defaults).
 import ArgumentParser
 import QuarryAPI
 import QuarryCore
 import QuarryLLM
 
-struct PipelineOptions: ParsableArguments {
+public struct PipelineOptions: ParsableArguments, Sendable {
+    public init() {}
+
     @Option(help: ArgumentHelp("First-stage model: bm25 or ql (query likelihood, Dirichlet).", valueName: "bm25|ql"))
     var model: String?
 
@@ -27,7 +30,7 @@ struct PipelineOptions: ParsableArguments {
     /// The spec these flags describe, over the config file's. Also hands the LLM settings to the
     /// runtime every LLM plugin shares and registers the plugins named on the command line or in the
     /// config file, before any plugin is made.
-    func spec() throws -> PipelineSpec {
+    public func spec() throws -> PipelineSpec {
         try llm.apply()
         try plugins.register(config: config)
         var spec = try config.map(ConfigFile.load) ?? PipelineSpec()
@@ -41,7 +44,9 @@ struct PipelineOptions: ParsableArguments {
 
 /// The LLM runtime's flags (shared by every LLM plugin of a process): requests in flight, the response
 /// cache, offline replay.
-struct LLMRuntimeOptions: ParsableArguments {
+public struct LLMRuntimeOptions: ParsableArguments, Sendable {
+    public init() {}
+
     @Option(help: ArgumentHelp("Most LLM requests in flight at once, over all LLM plugins (default 4).", valueName: "n"))
     var llmConcurrency: Int?
 

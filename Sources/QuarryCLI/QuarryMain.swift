@@ -30,6 +30,10 @@ public enum QuarryMain {
     /// The `--plugin-path` locations already loaded into `registry`.
     nonisolated(unsafe) static var loadedPluginLocations = Set<String>()
 
+    /// The registry this `quarry` resolves plugin names against: the built-ins and whatever was
+    /// registered at start-up (for front ends such as `quarry serve`).
+    public static var pluginRegistry: PluginRegistry { registry }
+
     /// Subcommands a front end adds to the library's (the `quarry` executable adds `serve`, which the
     /// library leaves out so that a third party's `quarry` builds without the HTTP stack).
     nonisolated(unsafe) static var extraSubcommands: [ParsableCommand.Type] = []

@@ -37,9 +37,9 @@ public struct LLMExpander: QueryExpander {
 public enum LLMPluginOptions {
     public static func specs(maxTokens: Int, stop: String? = nil) -> [OptionSpec] {
         [
-            OptionSpec("baseURL", .string, default: nil, help: "OpenAI-compatible base URL, e.g. http://127.0.0.1:18080/v1 (default: $QUARRY_LLM_BASE_URL)"),
+            OptionSpec("baseURL", .string, default: nil, help: "OpenAI-compatible base URL, e.g. http://127.0.0.1:18080/v1 (default: $QUARRY_LLM_BASE_URL)", operatorOnly: true),
             OptionSpec("model", .string, default: nil, help: "model name sent to the server (default: $QUARRY_LLM_MODEL, else the one model the server lists)"),
-            OptionSpec("apiKeyEnv", .string, default: nil, help: "name of the environment variable holding the API key (the key itself is never logged or cached)"),
+            OptionSpec("apiKeyEnv", .string, default: nil, help: "name of the environment variable holding the API key (the key itself is never logged or cached)", operatorOnly: true),
             OptionSpec("endpoint", .string, default: .string("chat"), help: "chat (/chat/completions) or completions (/completions)"),
             OptionSpec("temperature", .double, default: .double(0), help: "sampling temperature"),
             OptionSpec("maxTokens", .int, default: .int(maxTokens), help: "most tokens generated"),

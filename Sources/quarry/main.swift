@@ -1,3 +1,4 @@
 import QuarryCLI
+import QuarryServer
 
-await QuarryMain.run()
+await QuarryMain.run(subcommands: [ServeCommand.self])

@@ -56,12 +56,17 @@ public struct OptionSpec: Sendable, Hashable {
     public let type: OptionType
     public let defaultValue: OptionValue?
     public let help: String
+    /// Set only by the operator (command line or config file), never by a search request to
+    /// `quarry serve`: true for every option whose value names a file, directory, URL, network
+    /// address, environment variable or command. API 1.3.
+    public let operatorOnly: Bool
 
-    public init(_ name: String, _ type: OptionType, default defaultValue: OptionValue?, help: String) {
+    public init(_ name: String, _ type: OptionType, default defaultValue: OptionValue?, help: String, operatorOnly: Bool = false) {
         self.name = name
         self.type = type
         self.defaultValue = defaultValue
         self.help = help
+        self.operatorOnly = operatorOnly
     }
 }
 

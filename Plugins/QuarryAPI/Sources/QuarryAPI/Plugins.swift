@@ -86,7 +86,8 @@ public struct RerankerPlugin: Sendable {
 
 /// The version of this API; a plugin built against another major version, or a newer minor one, is
 /// refused at load time. Emitted into each client's binary, so a `.so` plugin reports the version it was
-/// compiled against, not the one of the library it finds at run time. 1.3: shared-library plugins.
+/// compiled against, not the one of the library it finds at run time. 1.3: shared-library plugins and
+/// operator-only options.
 public enum QuarryAPIVersion {
     @_alwaysEmitIntoClient public static var major: Int { 1 }
     @_alwaysEmitIntoClient public static var minor: Int { 3 }
