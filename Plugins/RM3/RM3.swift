@@ -93,8 +93,10 @@ public struct RM3Expander: QueryExpander {
         v.map { WeightedTerm($0.key, $0.value) }.sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.term < $1.term }
     }
 
+    /// Summed in term order: a sum in hash order (random per process) differs in the last bit between
+    /// runs, and runs are meant to be reproducible to the digit.
     static func l1Normalized(_ v: [String: Double]) -> [String: Double] {
-        let sum = v.values.reduce(0) { $0 + abs($1) }
+        let sum = v.keys.sorted().reduce(0) { $0 + abs(v[$1]!) }
         guard sum > 0 else { return v }
         return v.mapValues { $0 / sum }
     }
