@@ -96,6 +96,15 @@ class Report:
             out[k] = {"seconds": seconds, "queriesPerSecond": rs[0]["queries"] / seconds, "rssMB": max(r["rssMB"] for r in rs), "repeats": len(rs)}
         return out
 
+    def load_note(self, records):
+        """The machine's 1-minute load average when these measurements started (2 cores: above 2, others were running)."""
+        loads = [r["load1"] for r in records if "load1" in r]
+        if loads:
+            self.w()
+            self.w(f"1-minute load average when these measurements started: {min(loads):.1f}–{max(loads):.1f} "
+                   f"(median {statistics.median(loads):.1f}) on {self.facts.get('cores', '?')} cores; the benchmark's own previous "
+                   "command counts for up to its thread count of that, the rest is other work on the machine.")
+
     def target(self, what, where, value, met):
         self.targets.append((what, where, value, "met" if met else "**not met**"))
 
@@ -150,6 +159,7 @@ class Report:
                         parts.append(f"{NAMES[e]} {t}t {b / a:.2f}")
             self.w()
             self.w(f"Scaling (docs/s at {slice_label(hi)} ÷ docs/s at {slice_label(lo)}; 1.00 is linear): " + ", ".join(parts) + ".")
+        self.load_note(self.index)
         self.w()
 
     def searching(self):
@@ -180,6 +190,7 @@ class Report:
                     rq, ra = g("quarry", "rssMB"), g("anserini", "rssMB")
                     if d == docs_list[-1] and rq and ra:
                         self.target("peak RSS < Anserini's", f"BM25 search k = {k}, {t} thread{'s' if t > 1 else ''}", ratio(rq, ra), rq < ra)
+        self.load_note(self.search)
         self.w()
         if self.rm3:
             st = self.phase_stats(self.rm3, "documents", "k", "threads", "engine")
@@ -196,6 +207,7 @@ class Report:
                 rq, ra = g("quarry", "rssMB"), g("anserini", "rssMB")
                 if rq and ra:
                     self.target("peak RSS < Anserini's", f"RM3 search, {t} thread{'s' if t > 1 else ''}", ratio(rq, ra), rq < ra)
+            self.load_note(self.rm3)
             self.w()
 
     def end_to_end(self):
@@ -219,6 +231,7 @@ class Report:
             rq, ra = g("quarry", "rssMB"), g("anserini", "rssMB")
             if rq and ra:
                 self.target("peak RSS < Anserini's", f"end to end {p.upper()} k = {k}, {t} thread{'s' if t > 1 else ''}", ratio(rq, ra), rq < ra)
+        self.load_note(self.e2e)
         self.w()
 
     def scifact_section(self):
@@ -240,6 +253,7 @@ class Report:
             rq, ra = g("quarry", "rssMB"), g("anserini", "rssMB")
             if rq and ra:
                 self.target("peak RSS < Anserini's", f"SciFact `quarry run` {p.upper()}, {t} thread{'s' if t > 1 else ''}", ratio(rq, ra), rq < ra)
+        self.load_note(self.scifact)
         self.w()
 
     def neural_section(self):
@@ -322,10 +336,16 @@ class Report:
                f"scipy {b.get('scipy')}); torch {t.get('torch')}, transformers {t.get('transformers')}, "
                f"sentence-transformers {t.get('sentence-transformers')}")
         rows = f.get("rowsMeasured", {})
-        self.w(f"- Measured {f.get('started')} to {f.get('finished')} (rows: "
-               + ", ".join(f"{r} {d['started']}" if isinstance(d, dict) else f"{r} {d}" for r, d in rows.items()) + "); "
-               f"load average at start {fmt(f.get('loadAverageAtStart', [None])[0], 2)}, at end {fmt(f.get('loadAverageAtEnd', [None])[0], 2)}; "
-               f"{f.get('repeats')} repeats or timed passes per figure ({f.get('indexRepeats', f.get('repeats'))} per indexing figure); `{f.get('command')}`")
+        self.w(f"- Measured {f.get('started')} to {f.get('finished')}; load average at start "
+               f"{fmt(f.get('loadAverageAtStart', [None])[0], 2)}, at end {fmt(f.get('loadAverageAtEnd', [None])[0], 2)}")
+        by_command = {}
+        for r, d in rows.items():
+            if isinstance(d, dict):
+                key = (d.get("command") or f.get("command"), d.get("repeats", f.get("repeats")), d.get("indexRepeats", f.get("indexRepeats")))
+                by_command.setdefault(key, []).append(f"{r} ({d['started'][11:16]}–{d['finished'][11:16]})")
+        for (cmd, rep, irep), names in by_command.items():
+            self.w(f"- `{cmd}`: {', '.join(names)}; {rep} repeats or timed passes per figure"
+                   + (f", {irep} build per indexing figure" if "index" in " ".join(names) else ""))
         self.w()
 
     # ------------------------------------------------------------------ plots

@@ -371,15 +371,21 @@ def main():
                      slices=b.slices, topics=b.prepared["topics"])
     path = os.path.join(b.raw, "facts.json")
     previous = json.load(open(path)) if os.path.exists(path) else {}
-    # A partial rerun (--rows) keeps the record of when the other rows were measured.
+    # A partial rerun (--rows) keeps the record of when and how the other rows were measured.
     measured = previous.get("rowsMeasured", {})
+    for r, m in measured.items():
+        if isinstance(m, dict) and "command" not in m and previous.get("command"):
+            m.update(command=previous["command"], repeats=previous.get("repeats"), indexRepeats=previous.get("indexRepeats"))
+    if previous.get("started"):
+        run_facts["started"] = min(previous["started"], run_facts["started"])
     for r in rows:
         log(f"row {r}")
         row_start = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
         getattr(b, r)()
-        # Written after every row, so an interrupted run still says what it measured and when.
+        # Written after every row, so an interrupted run still says what it measured, when and how.
         measured[r] = {"started": row_start, "finished": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-                       "loadAverageAtEnd": os.getloadavg()}
+                       "loadAverageAtEnd": os.getloadavg(), "command": a.command, "repeats": a.repeats,
+                       "indexRepeats": a.index_repeats}
         run_facts.update(rowsMeasured=measured, finished=measured[r]["finished"], loadAverageAtEnd=os.getloadavg())
         json.dump(run_facts, open(path, "w"), indent=1)
     log(f"facts → {path}")
