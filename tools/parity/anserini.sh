@@ -29,9 +29,6 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 JAVA="${JAVA:-java}"
 PYTHON="${PYTHON:-python3}"
 THREADS="${THREADS:-2}"
-PYSERINI_VERSION=0.21.0
-WHEEL="pyserini-${PYSERINI_VERSION}-py3-none-any.whl"
-WHEEL_DIR="${PYSERINI_WHEEL_DIR:-${TMPDIR:-/tmp}/pyserini}"
 
 CORPORA="${QUARRY_CORPORA:-$REPO_ROOT/../shared/corpora}"
 WORK="${TMPDIR:-/tmp}/quarry-anserini"
@@ -70,34 +67,8 @@ if ! "$PYTHON" -c 'import pytrec_eval' 2>/dev/null; then
   "$PYTHON" -m pip install --quiet pytrec-eval-terrier
 fi
 
-JAR_NAME="anserini-${PYSERINI_VERSION}-fatjar.jar"
-JAR="$WORK/$JAR_NAME"
-if [[ ! -s "$JAR" ]]; then
-  if [[ ! -s "$WORK/$WHEEL" ]]; then
-    if [[ -s "$WHEEL_DIR/$WHEEL" ]]; then
-      log "using the wheel already at $WHEEL_DIR/$WHEEL"
-      cp "$WHEEL_DIR/$WHEEL" "$WORK/$WHEEL.part" && mv "$WORK/$WHEEL.part" "$WORK/$WHEEL"
-    else
-      log "downloading pyserini==$PYSERINI_VERSION (about 150 MB) for its Anserini fatjar"
-      "$PYTHON" -m pip download --quiet --no-deps "pyserini==$PYSERINI_VERSION" -d "$WORK"
-    fi
-  fi
-  [[ -s "$WORK/$WHEEL" ]] || die "no $WHEEL in $WORK"
-  log "extracting $JAR_NAME from the wheel"
-  "$PYTHON" - "$WORK/$WHEEL" "$JAR" <<'EOF'
-import shutil, sys, zipfile
-wheel, jar = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(wheel) as z:
-    names = [n for n in z.namelist()
-             if n.startswith("pyserini/resources/jars/anserini-") and n.endswith("-fatjar.jar")]
-    if len(names) != 1:
-        sys.exit(f"expected one Anserini fatjar in {wheel}, found {names}")
-    with z.open(names[0]) as src, open(jar + ".part", "wb") as dst:
-        shutil.copyfileobj(src, dst)
-import os; os.replace(jar + ".part", jar)
-EOF
-  rm -f "$WORK/$WHEEL"   # only the jar is needed
-fi
+JAR="$("$REPO_ROOT/tools/anserini-jar.sh" "$WORK")"   # fetched once, shared with tools/bench/field.sh
+JAR_NAME="$(basename "$JAR")"
 JAR_SHA256="$(sha256sum "$JAR" | cut -d' ' -f1)"
 JAVA_VERSION="$("$JAVA" -version 2>&1 | head -1)"
 

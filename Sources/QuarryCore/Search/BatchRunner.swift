@@ -41,13 +41,34 @@ public struct BatchRunner: Sendable {
     }
 
     public func run(_ topics: [Topic]) async throws -> [QueryResult] {
+        try await prepare(topics).run()
+    }
+
+    /// Resolves the pipelines and opens the workers' searchers once; the batch can then run any
+    /// number of times (`quarry bench search` times repeated passes over the same open index).
+    public func prepare(_ topics: [Topic]) throws -> PreparedBatch {
         let (main, perTopic) = try pipelines(for: topics)
         // LLM expanders wait on a server: more queries in flight than threads keep it busy.
         let width = perTopic.reduce(main.concurrency(threads: threads)) { max($0, $1.concurrency(threads: threads)) }
         let workers = max(1, min(width, topics.count))
         let searchers = try (0..<workers).map { _ in try index.searcher() }
-        let k = self.k, removeQuery = self.removeQuery
-        return try await mapInOrder(topics.count, width: workers, label: "searching", progress: progress) { i, w in
+        return PreparedBatch(topics: topics, perTopic: perTopic, searchers: searchers, k: k, removeQuery: removeQuery, progress: progress)
+    }
+}
+
+/// Topics with their resolved pipelines and one open searcher per worker.
+public struct PreparedBatch: Sendable {
+    public let topics: [Topic]
+    let perTopic: [Pipeline]
+    let searchers: [IndexSearcher]
+    let k: Int
+    let removeQuery: Bool
+    public var progress: Bool
+
+    /// Searches every topic; results in topic order.
+    public func run() async throws -> [QueryResult] {
+        let topics = self.topics, perTopic = self.perTopic, searchers = self.searchers, k = self.k, removeQuery = self.removeQuery
+        return try await mapInOrder(topics.count, width: searchers.count, label: "searching", progress: progress) { i, w in
             try await perTopic[i].run(Query(id: topics[i].id, text: topics[i].text), k: k, searcher: searchers[w], removeQuery: removeQuery)
         }
     }
