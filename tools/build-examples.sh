@@ -15,10 +15,10 @@ done
 echo "building Plugins/Examples/SharedLibrary" >&2
 swift build --package-path Plugins/Examples/SharedLibrary
 echo "building Plugins/Examples/SwiftPackage" >&2
-# SwiftPM's incremental build of a package misses source files added to a path dependency (Quarry) since
-# its last build ("cannot find type … in scope") and finds them on the next run: build again once.
-swift build --package-path Plugins/Examples/SwiftPackage --build-tests ||
-  swift build --package-path Plugins/Examples/SwiftPackage --build-tests
+# SwiftPM caches its build manifest and rewrites it only when a manifest changes, so an incremental build
+# misses source files added to a path dependency (Quarry) since the last one ("cannot find … in scope"):
+# have it planned afresh each time (seconds).
+swift build --package-path Plugins/Examples/SwiftPackage --build-tests --disable-build-manifest-caching
 if ((run_tests)); then
   swift test --package-path Plugins/Examples/SwiftPackage --skip-build
 fi
