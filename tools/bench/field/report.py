@@ -158,7 +158,7 @@ class Report:
                     if a and b:
                         parts.append(f"{NAMES[e]} {t}t {b / a:.2f}")
             self.w()
-            self.w(f"Scaling (docs/s at {slice_label(hi)} ÷ docs/s at {slice_label(lo)}; 1.00 is linear): " + ", ".join(parts) + ".")
+            self.w(f"Scaling (docs/s at {slice_label(hi)} ÷ docs/s at {slice_label(lo)}; 1.00 is linear, above 1 where start-up weighs on the small slice): " + ", ".join(parts) + ".")
         self.load_note(self.index)
         self.w()
 
@@ -302,7 +302,7 @@ class Report:
         for peer, p in s["pairs"].items():
             parts.append(f"against {NAMES[peer]}, the same first hit for {p['sameFirst']:,} of {p['queries']:,} queries, the same top 10 "
                          f"(as a set) for {p['sameTop10Set']:,}, and {p['meanOverlap10']:.1%} of the top 10 in common on average")
-        self.w(f"Quarry's BM25 runs (k = 10, 1 thread, the {s['slice']} slice) {'; '.join(parts)}. Quarry and Anserini analyze "
+        self.w(f"Quarry's BM25 runs (k = 10, 1 thread, the largest slice: {s['slice']}) {'; '.join(parts)}. Quarry and Anserini analyze "
                "alike (same tokenizer, stop words, Porter stemmer; checked term for term in the parity work); their BM25 differ in "
                "the idf formula and in Lucene's one-byte document lengths, so near-ties reorder. bm25s has its own tokenizer, "
                "stop words and PyStemmer's Porter.")
