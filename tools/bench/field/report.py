@@ -354,6 +354,8 @@ class Report:
         matplotlib.use("Agg")
         matplotlib.rcParams["svg.hashsalt"] = "quarry-field"
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter
+        thousands = FuncFormatter(lambda x, _: f"{x / 1000:.0f}k")
         styles = {"quarry": "tab:blue", "anserini": "tab:orange", "bm25s": "tab:green"}
         meta = {"Date": None}
         made = []
@@ -367,6 +369,7 @@ class Report:
                         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color=styles[e],
                                 linestyle="-" if t == 1 else "--", label=f"{NAMES[e]}, {t} thread{'s' if t > 1 else ''}")
             ax.set_xlabel("documents indexed")
+            ax.xaxis.set_major_formatter(thousands)
             ax.set_ylabel("documents per second")
             ax.set_title("Indexing throughput (Wikipedia paragraphs)")
             ax.set_ylim(bottom=0)
@@ -382,6 +385,7 @@ class Report:
                 if pts:
                     ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color=styles[e], label=NAMES[e])
             ax.set_xlabel("documents indexed")
+            ax.xaxis.set_major_formatter(thousands)
             ax.set_ylabel("index size on disk (MB)")
             ax.set_title("Index size, same stored content")
             ax.set_ylim(bottom=0)
@@ -402,6 +406,7 @@ class Report:
                             ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color=styles[e],
                                     linestyle="-" if t == 1 else "--", label=f"{NAMES[e]}, {t} thread{'s' if t > 1 else ''}")
                 ax.set_xlabel("documents in the index")
+                ax.xaxis.set_major_formatter(thousands)
                 ax.set_ylabel("queries per second")
                 ax.set_yscale("log")
                 ax.set_title(f"BM25 search, k = {k}")
