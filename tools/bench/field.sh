@@ -8,7 +8,7 @@
 #                             [--index-repeats N] [--threads 1,2] [--neural-quick]
 #                             [--rows index,search,rm3,e2e,scifact,neural,serve,sanity]
 #
-#   --quick     a smoke run (about 10 minutes): slices of 10k, 20k and 50k paragraphs, 200 queries,
+#   --quick     a smoke run (24 minutes on 2 shared cores): slices of 10k, 20k and 50k paragraphs, 200 queries,
 #               2 repeats, the short neural rows
 #   --out       where the results go (default docs/benchmarks): results.md, raw/*.jsonl, raw/facts.json,
 #               *.svg; --quick defaults to ${TMPDIR:-/tmp}/quarry-field-quick instead
