@@ -8,12 +8,12 @@
 #                             [--index-repeats N] [--threads 1,2] [--neural-quick]
 #                             [--rows index,search,rm3,e2e,scifact,neural,serve,sanity]
 #
-#   --quick     a smoke run (about 10 minutes): slices of 10k, 20k and 50k paragraphs, 200 queries,
+#   --quick     a smoke run (24 minutes on 2 shared cores): slices of 10k, 20k and 50k paragraphs, 200 queries,
 #               2 repeats, the short neural rows
 #   --out       where the results go (default docs/benchmarks): results.md, raw/*.jsonl, raw/facts.json,
 #               *.svg; --quick defaults to ${TMPDIR:-/tmp}/quarry-field-quick instead
 #   --work      scratch: the jar, converted inputs, indexes, runs (default ${TMPDIR:-/tmp}/quarry-field;
-#               about 3 GB for the full run)
+#               about 6 GB for the full run)
 #   --corpora   the shared corpora (default $QUARRY_CORPORA, else ../shared/corpora beside the checkout)
 #   --repeats   runs (or timed passes) per measurement, medians reported (default 3)
 #   --index-repeats  builds per indexing figure (default: --repeats; the costliest row)
@@ -22,8 +22,8 @@
 #   --rows      only these rows (the others' raw files are kept; the report uses them all)
 #
 # The full run (100k, 300k and all 863,581 Wikipedia paragraphs; the first 1,000 MS MARCO dev queries)
-# takes about an hour and a half on 2 cores. Run it on a machine otherwise idle: every row compares
-# engines measured minutes apart.
+# takes about two hours on 2 cores with the default repeats (82 minutes with --index-repeats 1
+# --repeats 2). Run it on a machine otherwise idle: every row compares engines measured minutes apart.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

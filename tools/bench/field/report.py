@@ -158,7 +158,7 @@ class Report:
                     if a and b:
                         parts.append(f"{NAMES[e]} {t}t {b / a:.2f}")
             self.w()
-            self.w(f"Scaling (docs/s at {slice_label(hi)} ÷ docs/s at {slice_label(lo)}; 1.00 is linear): " + ", ".join(parts) + ".")
+            self.w(f"Scaling (docs/s at {slice_label(hi)} ÷ docs/s at {slice_label(lo)}; 1.00 is linear, above 1 where start-up weighs on the small slice): " + ", ".join(parts) + ".")
         self.load_note(self.index)
         self.w()
 
@@ -302,7 +302,7 @@ class Report:
         for peer, p in s["pairs"].items():
             parts.append(f"against {NAMES[peer]}, the same first hit for {p['sameFirst']:,} of {p['queries']:,} queries, the same top 10 "
                          f"(as a set) for {p['sameTop10Set']:,}, and {p['meanOverlap10']:.1%} of the top 10 in common on average")
-        self.w(f"Quarry's BM25 runs (k = 10, 1 thread, the {s['slice']} slice) {'; '.join(parts)}. Quarry and Anserini analyze "
+        self.w(f"Quarry's BM25 runs (k = 10, 1 thread, the largest slice: {s['slice']}) {'; '.join(parts)}. Quarry and Anserini analyze "
                "alike (same tokenizer, stop words, Porter stemmer; checked term for term in the parity work); their BM25 differ in "
                "the idf formula and in Lucene's one-byte document lengths, so near-ties reorder. bm25s has its own tokenizer, "
                "stop words and PyStemmer's Porter.")
@@ -354,6 +354,8 @@ class Report:
         matplotlib.use("Agg")
         matplotlib.rcParams["svg.hashsalt"] = "quarry-field"
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter
+        thousands = FuncFormatter(lambda x, _: f"{x / 1000:.0f}k")
         styles = {"quarry": "tab:blue", "anserini": "tab:orange", "bm25s": "tab:green"}
         meta = {"Date": None}
         made = []
@@ -367,6 +369,7 @@ class Report:
                         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color=styles[e],
                                 linestyle="-" if t == 1 else "--", label=f"{NAMES[e]}, {t} thread{'s' if t > 1 else ''}")
             ax.set_xlabel("documents indexed")
+            ax.xaxis.set_major_formatter(thousands)
             ax.set_ylabel("documents per second")
             ax.set_title("Indexing throughput (Wikipedia paragraphs)")
             ax.set_ylim(bottom=0)
@@ -382,6 +385,7 @@ class Report:
                 if pts:
                     ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color=styles[e], label=NAMES[e])
             ax.set_xlabel("documents indexed")
+            ax.xaxis.set_major_formatter(thousands)
             ax.set_ylabel("index size on disk (MB)")
             ax.set_title("Index size, same stored content")
             ax.set_ylim(bottom=0)
@@ -402,6 +406,7 @@ class Report:
                             ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color=styles[e],
                                     linestyle="-" if t == 1 else "--", label=f"{NAMES[e]}, {t} thread{'s' if t > 1 else ''}")
                 ax.set_xlabel("documents in the index")
+                ax.xaxis.set_major_formatter(thousands)
                 ax.set_ylabel("queries per second")
                 ax.set_yscale("log")
                 ax.set_title(f"BM25 search, k = {k}")
