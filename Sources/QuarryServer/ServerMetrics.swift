@@ -51,6 +51,11 @@ public final class ServerMetrics: @unchecked Sendable {
         var out = ""
         func family(_ name: String, _ type: String, _ help: String) { out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n" }
         func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
+        /// A family of one unlabelled series.
+        func single(_ name: String, _ type: String, _ help: String, _ value: String) {
+            family(name, type, help)
+            out += "\(name) \(value)\n"
+        }
         lock.withLock {
             family("quarry_http_requests_total", "counter", "HTTP requests answered, by endpoint and status.")
             for endpoint in requests.keys.sorted() {
@@ -68,30 +73,19 @@ public final class ServerMetrics: @unchecked Sendable {
                 out += "quarry_http_request_duration_seconds_sum{endpoint=\"\(endpoint)\"} \(l.sum)\n"
                 out += "quarry_http_request_duration_seconds_count{endpoint=\"\(endpoint)\"} \(l.count)\n"
             }
-            family("quarry_searches_total", "counter", "Queries searched (each query of a batch counts).")
-            out += "quarry_searches_total \(searches)\n"
-            family("quarry_pipeline_cache_hits_total", "counter", "Requests whose pipeline was already made.")
-            out += "quarry_pipeline_cache_hits_total \(cacheHits)\n"
-            family("quarry_pipeline_cache_misses_total", "counter", "Requests whose pipeline had to be made (plugins built, models loaded).")
-            out += "quarry_pipeline_cache_misses_total \(cacheMisses)\n"
+            single("quarry_searches_total", "counter", "Queries searched (each query of a batch counts).", "\(searches)")
+            single("quarry_pipeline_cache_hits_total", "counter", "Requests whose pipeline was already made.", "\(cacheHits)")
+            single("quarry_pipeline_cache_misses_total", "counter", "Requests whose pipeline had to be made (plugins built, models loaded).", "\(cacheMisses)")
             family("quarry_errors_total", "counter", "Error answers, by kind.")
             for kind in ErrorKind.allCases { out += "quarry_errors_total{kind=\"\(kind.rawValue)\"} \(errors[kind] ?? 0)\n" }
         }
         let c = llm.snapshot
-        family("quarry_llm_requests_total", "counter", "Requests sent to LLM servers by LLM plugins.")
-        out += "quarry_llm_requests_total \(c.requests)\n"
-        family("quarry_llm_cache_hits_total", "counter", "LLM prompts answered from the response cache.")
-        out += "quarry_llm_cache_hits_total \(c.cacheHits)\n"
-        family("quarry_llm_retries_total", "counter", "LLM requests retried.")
-        out += "quarry_llm_retries_total \(c.retries)\n"
-        family("quarry_llm_failures_total", "counter", "LLM requests that failed after their retries.")
-        out += "quarry_llm_failures_total \(c.failures)\n"
-        for g in gauges {
-            family(g.name, "gauge", g.help)
-            out += "\(g.name) \(number(g.value))\n"
-        }
-        family("quarry_uptime_seconds", "gauge", "Seconds since the server started.")
-        out += "quarry_uptime_seconds \(Date().timeIntervalSince(started))\n"
+        single("quarry_llm_requests_total", "counter", "Requests sent to LLM servers by LLM plugins.", "\(c.requests)")
+        single("quarry_llm_cache_hits_total", "counter", "LLM prompts answered from the response cache.", "\(c.cacheHits)")
+        single("quarry_llm_retries_total", "counter", "LLM requests retried.", "\(c.retries)")
+        single("quarry_llm_failures_total", "counter", "LLM requests that failed after their retries.", "\(c.failures)")
+        for g in gauges { single(g.name, "gauge", g.help, number(g.value)) }
+        single("quarry_uptime_seconds", "gauge", "Seconds since the server started.", "\(Date().timeIntervalSince(started))")
         return out
     }
 }

@@ -44,13 +44,9 @@ public final class PluginRegistry: @unchecked Sendable {
         let a = try ProcessPlugins.shared.announcement(command)
         lock.lock()
         let previous = processCommands[a.name]
-        if previous == command { lock.unlock(); return }
-        var holder: String? = previous.map { "process plugin '\($0)'" }
-        if holder == nil, let o = expanderOrigins[a.name] { holder = "the \(o.rawValue) expander" }
-        if holder == nil, let o = rerankerOrigins[a.name] { holder = "the \(o.rawValue) reranker" }
-        if holder == nil, FirstStageModel.names.contains(a.name) || a.name == ProcessPlugins.adHocNamespace { holder = "a model or namespace" }
         lock.unlock()
-        if let holder {
+        if previous == command { return }
+        if let holder = previous.map({ "process plugin '\($0)'" }) ?? holder(of: a.name) {
             throw QuarryError("process plugin '\(command)' announces the name '\(a.name)', which \(holder) already has")
         }
         switch a.role {
@@ -58,6 +54,16 @@ public final class PluginRegistry: @unchecked Sendable {
         case .reranker: register(ProcessPlugins.shared.rerankerPlugin(command, a), origin: .process)
         }
         lock.lock(); processCommands[a.name] = command; lock.unlock()
+    }
+
+    /// What already has `name` — an expander, a reranker, a model or a reserved option namespace — or nil.
+    /// Plugins added at run time (shared libraries, processes) may not take a name that is held.
+    public func holder(of name: String) -> String? {
+        lock.lock(); defer { lock.unlock() }
+        if let o = expanderOrigins[name] { return "the \(o.rawValue) expander" }
+        if let o = rerankerOrigins[name] { return "the \(o.rawValue) reranker" }
+        if FirstStageModel.names.contains(name) || name == ProcessPlugins.adHocNamespace { return "a model or namespace" }
+        return nil
     }
 
     /// Where a registered expander came from.

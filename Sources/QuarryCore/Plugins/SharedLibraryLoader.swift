@@ -57,11 +57,10 @@ public enum SharedLibraryLoader {
         case nil:
             throw QuarryError("\(path): the plugin's \(SharedLibraryPlugin.registerSymbol) failed (status \(status))")
         }
-        for p in registrar.expanders where registry.origin(ofExpander: p.name) != nil {
-            throw QuarryError("\(path): expander '\(p.name)' is already registered (\(registry.origin(ofExpander: p.name)!.rawValue))")
-        }
-        for p in registrar.rerankers where registry.origin(ofReranker: p.name) != nil {
-            throw QuarryError("\(path): reranker '\(p.name)' is already registered (\(registry.origin(ofReranker: p.name)!.rawValue))")
+        for name in registrar.expanders.map(\.name) + registrar.rerankers.map(\.name) {
+            if let holder = registry.holder(of: name) {
+                throw QuarryError("\(path): the plugin's name '\(name)' is taken by \(holder)")
+            }
         }
         registrar.expanders.forEach { registry.register($0, origin: .sharedLibrary) }
         registrar.rerankers.forEach { registry.register($0, origin: .sharedLibrary) }

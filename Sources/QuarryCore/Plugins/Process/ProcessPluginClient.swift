@@ -57,25 +57,17 @@ final class ProcessPluginClient: @unchecked Sendable {
     /// Starts `argv` and exchanges hellos; the process then waits for `configure`.
     static func greet(argv: [String], command: String, label: String, timeout: Double) throws -> (child: ChildProcess, announcement: ProcessProtocol.Announcement) {
         let child = try ChildProcess(argv: argv, label: label)
-        let deadline = DispatchTime.now() + timeout
-        do {
+        return try handshakeStep(child, timeout: timeout, late: "did not answer the hello") { deadline in
             try child.writeLine(ProcessProtocol.line(ProcessProtocol.hello), deadline: deadline)
             let a = try ProcessProtocol.announcement(try ProcessProtocol.message(try child.readLine(deadline: deadline)))
             child.relabel(a.name)
             return (child, a)
-        } catch let f as ChildFault where f.kind == .timeout {
-            child.stop(grace: 0)
-            throw ChildFault(kind: .timeout, message: "did not answer the hello within \(seconds(timeout)) s")
-        } catch {
-            child.stop(grace: 0.2)
-            throw error
         }
     }
 
     /// Sends the options; the process answers `ready` (or an error saying what it cannot work with).
     static func configure(_ child: ChildProcess, options: Options, timeout: Double) throws {
-        let deadline = DispatchTime.now() + timeout
-        do {
+        try handshakeStep(child, timeout: timeout, late: "was not ready") { deadline in
             try child.writeLine(ProcessProtocol.line(ProcessProtocol.configure(options)), deadline: deadline)
             let m = try ProcessProtocol.message(try child.readLine(deadline: deadline))
             switch m["type"] as? String {
@@ -83,9 +75,18 @@ final class ProcessPluginClient: @unchecked Sendable {
             case "error": throw QuarryError("refused its options: \(m["message"] as? String ?? "(no message)")")
             default: throw QuarryError("answered configure with a '\(m["type"] as? String ?? "?")' message, not ready")
             }
+        }
+    }
+
+    /// One step of the handshake within `timeout`: a process that fails it is stopped (at once when it is
+    /// late, which the error then says as `late` "within N s").
+    private static func handshakeStep<T>(_ child: ChildProcess, timeout: Double, late: String,
+                                         _ step: (DispatchTime) throws -> T) throws -> T {
+        do {
+            return try step(DispatchTime.now() + timeout)
         } catch let f as ChildFault where f.kind == .timeout {
             child.stop(grace: 0)
-            throw ChildFault(kind: .timeout, message: "was not ready within \(seconds(timeout)) s")
+            throw ChildFault(kind: .timeout, message: "\(late) within \(seconds(timeout)) s")
         } catch {
             child.stop(grace: 0.2)
             throw error
