@@ -352,4 +352,11 @@ uint32_t xq_wdoccount(xq_wdb *db) {
     return r;
 }
 
+int xq_compact(const char *src, const char *dst, char **err) {
+    return guarded<int>(err, -1, [&] {
+        Xapian::Database(src).compact(dst, Xapian::Compactor::FULL);
+        return 0;
+    });
+}
+
 } // extern "C"

@@ -86,6 +86,10 @@ int xq_wcommit_transaction(xq_wdb *db, char **err);
 int xq_wcancel_transaction(xq_wdb *db, char **err);
 uint32_t xq_wdoccount(xq_wdb *db);
 
+// Writes a fully compacted copy of the database at `src` to the new directory `dst` (blocks filled,
+// docids kept in order). The source must not be open for writing.
+int xq_compact(const char *src, const char *dst, char **err);
+
 const char *xq_version(void);
 
 #ifdef __cplusplus

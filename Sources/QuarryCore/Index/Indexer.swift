@@ -105,7 +105,7 @@ public enum Indexer {
             if report.checkpoints == 0 { try? fm.removeItem(atPath: partial) }
             throw error
         }
-        try moveIntoPlace(partial, target, replacing: replaced)
+        try finish(partial, target, replacing: replaced)
         return report
     }
 
@@ -181,8 +181,16 @@ public enum Indexer {
             try feedWithCheckpoints(opts, writers: writers, metas: &metas, skip: skip, report: &report)
         }()
         // An index at the target means the build was an --overwrite: it replaces that one now.
-        try moveIntoPlace(partial, target, replacing: nil)
+        try finish(partial, target, replacing: nil)
         return report
+    }
+
+    /// Puts a finished build in place: its compacted copy becomes `target`, then the build is removed
+    /// (a crash between the two leaves a complete target and a build that --resume finishes again).
+    private static func finish(_ partial: String, _ target: String, replacing lock: [XapianWriter]?) throws {
+        let compacted = try compact(partial)
+        try moveIntoPlace(compacted, target, replacing: lock)
+        try FileManager.default.removeItem(atPath: partial)
     }
 
     private static func append(_ options: IndexOptions, target: String) throws -> IndexReport {

@@ -289,3 +289,8 @@ final class XapianStemmer {
         return takeString(p, length: outLen)
     }
 }
+
+/// Writes a fully compacted copy of the (closed) database at `source` to the new directory `destination`.
+func xapianCompact(_ source: String, into destination: String) throws {
+    _ = try xapianCall { xq_compact(source, destination, $0) }
+}
