@@ -303,16 +303,19 @@ def screenshots(args):
         ui.choose("B-expander", "rm3")
         ui.search(args.query)
         driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
-        shot(driver, os.path.join(args.out, "narrow.png"), 480, max_height=1600)
+        shot(driver, os.path.join(args.out, "narrow.png"), 480, max_height=1500)
     finally:
         driver.quit()
     print(f"screenshots written to {args.out}")
 
 
-def shot(driver, path, width, max_height=2200):
-    """The page at `width`, as tall as its content (capped)."""
+def shot(driver, path, width, max_height=2400):
+    """The page at `width`, its viewport as tall as its content (capped)."""
+    driver.set_window_size(width, 600)
+    time.sleep(0.2)
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(width, min(max(height, 600), max_height))
+    chrome = driver.execute_script("return window.outerHeight - window.innerHeight")
+    driver.set_window_size(width, min(height, max_height) + chrome)
     time.sleep(0.3)
     driver.save_screenshot(path)
     print(f"wrote {path}")

@@ -221,7 +221,9 @@ function renderAnswer(col, i, shown, topic) {
   // How the hits score for a judged topic, and against the other column.
   if (answer.evaluation) {
     const box = el("div", { class: "evaluation", "data-topic": answer.evaluation.topic });
-    for (const [name, value] of Object.entries(answer.evaluation.metrics)) {
+    const order = (state.topics && state.topics.metrics) || Object.keys(answer.evaluation.metrics);
+    for (const name of order.filter((m) => m in answer.evaluation.metrics)) {
+      const value = answer.evaluation.metrics[name];
       const m = el("span", { class: "metric", "data-metric": name }, `${name} `, el("b", {}, fmt(value)));
       const theirs = other && other.evaluation && other.evaluation.metrics[name];
       if (i === 1 && typeof theirs === "number") {
