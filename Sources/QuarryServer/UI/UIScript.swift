@@ -407,6 +407,10 @@ async function showDocument() {
   const id = decodeURIComponent(location.pathname.slice("/doc/".length));
   const topic = params.get("topic");
   const words = (params.get("hl") || "").split(/\s+/).filter(Boolean);
+  // Back to the search as it was (the browser keeps the page), when the search led here.
+  if (document.referrer.startsWith(location.origin + "/") && history.length > 1) {
+    $("doc-back").addEventListener("click", (ev) => { ev.preventDefault(); history.back(); });
+  }
   try {
     const doc = await api("GET", "/doc/" + encodeURIComponent(id) + (topic ? "?topic=" + encodeURIComponent(topic) : ""));
     document.title = `${doc.id} · Quarry`;
