@@ -20,7 +20,11 @@ final class UIBrowserTests: XCTestCase {
         let built = try runQuarry(["index", "--collection", directory + "/documents.jsonl", "--format", "beir", "--index", directory + "/index"])
         XCTAssertEqual(built.status, 0, built.stderr)
 
+        // Text for the precomputed expander to replay for topic 1: the page must show it, as text.
+        try #"{"qid": "1", "expansion": "Stars die as <b>supernovae</b>, white dwarfs or neutron stars."}"#
+            .appending("\n").write(toFile: directory + "/expansions.jsonl", atomically: true, encoding: .utf8)
         let server = try ServerProcess(["--index", directory + "/index", "--workers", "2",
+                                        "--set", "precomputed.file=" + directory + "/expansions.jsonl",
                                         "--topics", sample.appendingPathComponent("topics.tsv").path,
                                         "--qrels", sample.appendingPathComponent("qrels.txt").path])
         defer { server.kill() }

@@ -5,8 +5,10 @@
       The end-to-end test (run by Tests/QuarryServerTests/UIBrowserTests.swift): a query in both
       columns with different expanders, a judged topic with grades and metrics, the experiment view,
       a document holding <script>alert(1)</script> shown as text (and no alert), the document view,
-      the keyboard and a narrow window. The server must have been started over an index with the
-      sample collection plus the document X-SCRIPT (see UIBrowserTests), --topics and --qrels.
+      an expander's generated text, the keyboard and a narrow window. The server must have been
+      started over an index with the sample collection plus the document X-SCRIPT, with --topics and
+      --qrels, and with --set precomputed.file=F replaying GENERATED_TEXT for topic 1 (as
+      UIBrowserTests starts it).
       Prints one line per check and ends with 'N passed, N failed'.
 
   browser.py screenshots --base URL --out docs/ui
@@ -33,6 +35,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 SCRIPT_DOC = "X-SCRIPT"
 SCRIPT_TEXT = "<script>alert(1)</script>"
+# What the server's precomputed expander replays for topic 1 (UIBrowserTests writes the file).
+GENERATED_TEXT = "Stars die as <b>supernovae</b>, white dwarfs or neutron stars."
 
 
 def start_browser(width, height):
@@ -224,7 +228,8 @@ def check(args):
             snippet = hit[0].find_element(By.CSS_SELECTOR, ".snippet").text
             assert SCRIPT_TEXT in title, title
             assert "<img src=x onerror=alert(2)>" in snippet, snippet
-            assert not ui.css("main script, main img, main b"), "document markup became elements"
+            # Titles and snippets hold text and the highlights' <mark>s, nothing else.
+            assert not ui.css(".hit-title :not(mark), .snippet :not(mark), main script, main img"), "document markup became elements"
             ui.no_alert()
             # Its document view, reached by its link.
             hit[0].find_element(By.CSS_SELECTOR, "a.docid").click()
@@ -232,7 +237,7 @@ def check(args):
                     "the document view")
             assert SCRIPT_TEXT in ui.d.find_element(By.ID, "doc-title").text
             assert "<img src=x onerror=alert(2)>" in ui.d.find_element(By.ID, "doc-text").text
-            assert not ui.css("main script, main img, main b")
+            assert not ui.css("#doc-title :not(mark), #doc-text :not(mark), main script, main img")
             ui.no_alert()
             assert ui.d.execute_script("return window.__alerts") == [], "alert() was called"
 
@@ -256,6 +261,18 @@ def check(args):
                 ui.d.switch_to.active_element.send_keys(Keys.TAB)
                 seen.add(ui.d.switch_to.active_element.get_attribute("id"))
             assert {"A-model", "A-expander", "A-reranker", "B-expander"} <= seen, seen
+
+        @test("text an expander generated (here replayed by precomputed) is shown above the results, as text")
+        def _():
+            ui.choose("B-expander", "precomputed")
+            ui.d.execute_script("document.getElementById('status').textContent = ''")
+            ui.choose("topic", "1")
+            ui.wait(lambda: ui.search_done() and ui.css("#column-b .in-force"), "the topic's search")
+            generated = ui.css("#column-b .generated")
+            assert generated, ui.d.find_element(By.ID, "column-b").text[:300]
+            assert generated[0].text == GENERATED_TEXT, generated[0].text
+            assert not ui.css("#column-a .generated"), "A's plain query generated nothing"
+            assert not ui.css(".generated *"), "generated text became elements"
 
         @test("a narrow window stacks the two columns")
         def _():
