@@ -30,7 +30,7 @@ public struct ServeCommand: AsyncParsableCommand {
         and never a process plugin (exec:…). Port 0 picks a free port; the line "listening on \
         http://HOST:PORT" on standard output says which.
 
-        Example: quarry serve --index /tmp/sample --port 8080 --set rm3.fbDocs=10 \
+        Example: quarry serve --index /tmp/sample --port 8080 --set rm3.fbDocs=10 \\
                  --topics corpora/sample/topics.tsv --qrels corpora/sample/qrels.txt
         """
     )
