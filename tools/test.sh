@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 phase() { local name=$1; shift; local t0=$SECONDS; echo "== $name"; "$@"; echo "== $name: $((SECONDS - t0)) s"; }
-phase "install dependencies" tools/install-deps.sh --python --llm --neural --training
+phase "install dependencies" tools/install-deps.sh --python --llm --neural --training --ui
 phase "build" swift build --build-tests
 phase "plugin examples" tools/build-examples.sh
 phase "tests" swift test --skip-build "$@"

@@ -38,7 +38,7 @@ struct SearchCommand: AsyncParsableCommand {
             for (i, h) in result.hits.enumerated() {
                 let doc = try searcher.document(h.docid)
                 hits.append(["rank": i + 1, "docid": h.docid, "score": h.score, "title": doc?.title ?? "",
-                             "snippet": Snippet.make(doc?.text ?? "", terms: queryTerms, analyzer: analyzer)])
+                             "snippet": Snippet.make(doc?.text ?? "", terms: queryTerms, analyze: analyzer.terms)])
             }
             var obj: [String: Any] = ["query": text, "pipeline": pipe.description, "hits": hits,
                                       "terms": result.terms.map { ["term": $0.term, "weight": $0.weight] }]
@@ -63,25 +63,7 @@ struct SearchCommand: AsyncParsableCommand {
             let doc = try searcher.document(h.docid)
             let title = doc?.title.isEmpty == false ? "  \(doc!.title)" : ""
             print(String(format: "%3d  %@  %.4f", i + 1, h.docid as NSString, h.score) + title)
-            print("     " + Snippet.make(doc?.text ?? "", terms: queryTerms, analyzer: analyzer))
+            print("     " + Snippet.make(doc?.text ?? "", terms: queryTerms, analyze: analyzer.terms))
         }
-    }
-}
-
-/// A short excerpt of a document around its first query-term match, matches in [brackets].
-enum Snippet {
-    static func make(_ text: String, terms: Set<String>, analyzer: Analyzer, width: Int = 30) -> String {
-        let words = text.split(whereSeparator: { $0.isWhitespace })
-        guard !words.isEmpty else { return "" }
-        var marked: [String] = []
-        var first: Int? = nil
-        for (i, w) in words.enumerated() {
-            let hit = analyzer.terms(String(w)).contains { terms.contains($0) }
-            if hit && first == nil { first = i }
-            marked.append(hit ? "[\(w)]" : String(w))
-        }
-        let start = max(0, (first ?? 0) - 8)
-        let end = min(marked.count, start + width)
-        return (start > 0 ? "… " : "") + marked[start..<end].joined(separator: " ") + (end < marked.count ? " …" : "")
     }
 }

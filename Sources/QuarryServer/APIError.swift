@@ -9,6 +9,8 @@ struct APIError: Error, CustomStringConvertible, Sendable {
 
     /// The request is wrong (JSON, a field, an unknown plugin or option, a limit): 400.
     static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, message: message) }
+    /// No such document (GET /doc/{id}): 404.
+    static func notFound(_ message: String) -> APIError { APIError(status: .notFound, message: message) }
     /// The body is larger than --max-body-bytes: 413.
     static func tooLarge(_ message: String) -> APIError { APIError(status: .contentTooLarge, message: message) }
     /// A plugin failed while answering: 500 for this request only.

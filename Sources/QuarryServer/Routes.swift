@@ -1,5 +1,6 @@
-// The HTTP API: five routes over a SearchService, JSON in and out, every error as {"error": "..."}
-// with its status, and every answer counted in the metrics. docs/openapi.yaml describes these routes.
+// The HTTP API over a SearchService, JSON in and out, every error as {"error": "..."} with its status,
+// and every answer counted in the metrics; and the browser UI (UI/), a client of that API served
+// beside it. docs/openapi.yaml describes these routes.
 import Foundation
 import Hummingbird
 import QuarryCLI
@@ -9,6 +10,8 @@ public enum ServerRoutes {
     /// The routes, as `docs/openapi.yaml` lists them (a test checks the two agree).
     public static let endpoints: [(method: String, path: String)] = [
         ("POST", "/search"), ("POST", "/batch"), ("GET", "/plugins"), ("GET", "/health"), ("GET", "/metrics"),
+        ("GET", "/doc/{id}"), ("GET", "/topics"), ("POST", "/experiment"),
+        ("GET", "/"), ("GET", "/ui/app.js"), ("GET", "/ui/app.css"),
     ]
 
     public static func router(service: SearchService, registry: PluginRegistry, indexPaths: [String],
@@ -50,10 +53,41 @@ public enum ServerRoutes {
 
         router.get("/health") { _, _ in
             await answer(metrics) {
-                HealthResponse(version: Quarry.version, index: indexPaths, documents: service.documentCount,
+                HealthResponse(version: Quarry.version, index: indexPaths, documents: service.documentCount, maxK: limits.maxK,
                                uptimeSeconds: Date().timeIntervalSince(started))
             }
         }
+
+        router.get("/doc/{id}") { request, context in
+            // A browser asking for a page gets the UI's document view, which then asks for the JSON.
+            if UIRoutes.wantsPage(request) { return UIRoutes.page() }
+            return await answer(metrics) {
+                // Path parameters arrive percent-encoded; ids may hold any character.
+                let raw = context.parameters.get("id") ?? ""
+                let id = raw.removingPercentEncoding ?? raw
+                let topic = request.uri.queryParameters.get("topic")
+                return try await withTimeLimit(limits.timeLimit, on: service.threads, onTimeout: { overTime(limits) }) {
+                    try await service.document(id, topic: topic)
+                }
+            }
+        }
+
+        router.get("/topics") { _, _ in
+            await answer(metrics) { service.topicsResponse() }
+        }
+
+        router.post("/experiment") { request, _ in
+            await answer(metrics) {
+                let body = try await collect(request, limit: limits.maxBodyBytes)
+                let experiment = try ExperimentRequest.parse(body, limits: limits)
+                let specs = try experiment.pipelines.map { try service.spec(for: $0) }
+                return try await withTimeLimit(limits.timeLimit, on: service.threads, onTimeout: { overTime(limits) }) {
+                    try await service.experiment(experiment, specs: specs)
+                }
+            }
+        }
+
+        UIRoutes.add(to: router)
 
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -85,6 +119,7 @@ public enum ServerRoutes {
         } catch let e as APIError {
             switch e.status.code {
             case 400: metrics.error(.badRequest)
+            case 404: metrics.error(.notFound)
             case 413: metrics.error(.tooLarge)
             case 504: metrics.error(.timeout)
             default: metrics.error(.plugin)

@@ -16,6 +16,8 @@ struct SearchRequest: Sendable {
     var reranker: String?
     /// "plugin.key" → value, as `--set plugin.key=value`.
     var options: [String: OptionValue]
+    /// Answer each hit's snippet and the words to highlight (off by default: it reads every hit's text).
+    var snippets = false
     /// Where this request sits in the body, for error messages ("" or "queries[3].").
     var field: String
 
@@ -31,8 +33,9 @@ struct SearchFields: Sendable {
     var expander: String?
     var reranker: String?
     var options: [String: OptionValue] = [:]
+    var snippets: Bool?
 
-    static let names: Set<String> = ["id", "query", "k", "model", "expander", "reranker", "options"]
+    static let names: Set<String> = ["id", "query", "k", "model", "expander", "reranker", "options", "snippets"]
 
     /// Reads the search fields of `object`; `field` prefixes names in errors; `ignoring` are other
     /// fields the caller handles (a batch's `queries`); anything else is an unknown field.
@@ -47,6 +50,9 @@ struct SearchFields: Sendable {
             case "model": out.model = try string(value, name)
             case "expander": out.expander = try value == .null ? "none" : string(value, name)
             case "reranker": out.reranker = try value == .null ? "none" : string(value, name)
+            case "snippets":
+                guard case .bool(let b) = value else { throw APIError.badRequest("\(name): expected a boolean, got \(value.kind)") }
+                out.snippets = b
             case "options":
                 guard case .object(let options) = value else { throw APIError.badRequest("\(name): expected an object of \"plugin.option\": value, got \(value.kind)") }
                 for (option, v) in options {
@@ -76,6 +82,7 @@ struct SearchFields: Sendable {
         out.model = model ?? defaults.model
         out.expander = expander ?? defaults.expander
         out.reranker = reranker ?? defaults.reranker
+        out.snippets = snippets ?? defaults.snippets
         out.options = defaults.options.merging(options) { $1 }
         return out
     }
@@ -91,7 +98,8 @@ struct SearchFields: Sendable {
         guard (1...limits.maxK).contains(k) else {
             throw APIError.badRequest("\(field)k: must be between 1 and \(limits.maxK) (--max-k), got \(k)")
         }
-        return SearchRequest(id: id, query: query, k: k, model: model, expander: expander, reranker: reranker, options: options, field: field)
+        return SearchRequest(id: id, query: query, k: k, model: model, expander: expander, reranker: reranker, options: options,
+                             snippets: snippets ?? false, field: field)
     }
 
     private static func string(_ v: JSONValue, _ name: String) throws -> String {

@@ -1,4 +1,4 @@
-// What the server answers: the JSON bodies of /search, /batch, /health and errors.
+// What the server answers: the JSON bodies of /search, /batch, /health, /doc, /topics and errors.
 import Foundation
 
 /// One query's answer.
@@ -12,6 +12,21 @@ struct SearchResponse: Encodable, Sendable {
         var docid: String
         var score: Double
         var title: String
+        /// With `"snippets": true`: an excerpt of the text around the first match, plain text.
+        var snippet: String?
+        /// With `"snippets": true`: the words of title and snippet (letter and digit runs, lower
+        /// case) that analyze to a term of the final query, for a client to highlight.
+        var highlight: [String]?
+        /// The document's grade for the topic asked (`id`), when it is judged.
+        var grade: Int?
+    }
+    /// How the hits score as the answer to a judged topic.
+    struct Evaluation: Encodable, Sendable {
+        var topic: String
+        /// Metric name ("nDCG@10", "AP") → value over the hits answered.
+        var metrics: [String: Double]
+        /// Relevant documents the topic has.
+        var relevant: Int
     }
     var id: String?
     var query: String
@@ -22,7 +37,35 @@ struct SearchResponse: Encodable, Sendable {
     /// Text an expander generated (an LLM's rationale, a pseudo-document), when it made some.
     var generated: String?
     var hits: [Hit]
+    /// When `id` names a judged topic of the server's --qrels.
+    var evaluation: Evaluation?
     var tookMs: Double
+}
+
+/// GET /doc/{id}: a stored document.
+struct DocumentResponse: Encodable, Sendable {
+    var id: String
+    var title: String
+    var text: String
+    /// Its grade for `?topic=`, when judged.
+    var grade: Int?
+}
+
+/// GET /topics: the topics the server was given, with what their judgments hold.
+struct TopicsResponse: Encodable, Sendable {
+    struct Item: Encodable, Sendable {
+        var id: String
+        var query: String
+        /// Documents judged for the topic / judged relevant (absent without --qrels).
+        var judged: Int?
+        var relevant: Int?
+    }
+    /// Whether the server has judgments (then searches for a topic answer grades and metrics, and
+    /// POST /experiment works).
+    var judgments: Bool
+    /// The metrics searches for a judged topic answer.
+    var metrics: [String]
+    var topics: [Item]
 }
 
 /// One item of a batch answer: the answer, or why that query failed.
@@ -53,6 +96,8 @@ struct HealthResponse: Encodable, Sendable {
     var version: String
     var index: [String]
     var documents: Int
+    /// Most hits a query may ask for (--max-k): how deep a client may search.
+    var maxK: Int
     var uptimeSeconds: Double
 }
 

@@ -3,6 +3,7 @@
 // and `quarry run` use, and the answer. Independent of HTTP, so it can be tested without a socket.
 import Foundation
 import QuarryAPI
+import QuarryCLI
 import QuarryCore
 
 public final class SearchService: Sendable {
@@ -16,14 +17,18 @@ public final class SearchService: Sendable {
     let searchers: SearcherPool
     /// Where requests' work runs (one thread per searcher), off Swift's shared pool.
     let threads: SearchThreads
+    /// The topics and judgments the server was given (--topics, --qrels), if any.
+    let topics: TopicSet?
 
     /// - Parameters:
     ///   - base: the operator's pipeline (flags, config file), which requests start from.
     ///   - workers: searchers and search threads, hence searches running at once.
     ///   - cacheCapacity: distinct pipelines kept made.
+    ///   - topics: topics and judgments for the UI's topic picker, grades, metrics and experiments.
     public init(index: Index, registry: PluginRegistry, base: PipelineSpec, limits: ServerLimits, workers: Int,
-                cacheCapacity: Int, metrics: ServerMetrics) throws {
+                cacheCapacity: Int, metrics: ServerMetrics, topics: TopicSet? = nil) throws {
         self.index = index
+        self.topics = topics
         policy = RequestPolicy(registry: registry, base: base)
         self.limits = limits
         self.metrics = metrics
@@ -76,36 +81,72 @@ public final class SearchService: Sendable {
     /// Runs one checked request.
     func search(_ request: SearchRequest, spec: PipelineSpec) async throws -> SearchResponse {
         let started = DispatchTime.now().uptimeNanoseconds
-        let pipeline: Pipeline
-        do {
-            pipeline = try await pipelines.pipeline(for: spec)
-        } catch let e as OptionError {
-            throw APIError.badRequest("\(request.field)options: \(e.message)")
-        } catch {
-            throw APIError.pluginFailed("cannot make the pipeline '\(publicText(spec))': \(error)")
-        }
+        let pipeline = try await pipeline(for: spec, field: request.field)
         try Task.checkCancellation()
         metrics.search()
         let query = Query(id: request.id ?? "q", text: request.query)
-        let (result, titles) = try await searchers.withSearcher { searcher -> (QueryResult, [String]) in
-            let result: QueryResult
-            do {
-                result = try await pipeline.run(query, k: request.k, searcher: searcher)
-            } catch {
-                throw APIError.pluginFailed("search failed (pipeline '\(self.publicText(spec))'): \(error)")
+        let (result, hits) = try await searchers.withSearcher { searcher -> (QueryResult, [SearchResponse.Hit]) in
+            let result = try await self.run(query, k: request.k, pipeline: pipeline, spec: spec, searcher: searcher)
+            let terms = Set(result.terms.map(\.term))
+            var highlighter = Highlighter(terms: terms, analyze: searcher.analyze)
+            let hits = try result.hits.enumerated().map { i, hit -> SearchResponse.Hit in
+                let doc = try searcher.document(hit.docid)
+                var out = SearchResponse.Hit(rank: i + 1, docid: hit.docid, score: hit.score, title: doc?.title ?? "")
+                if request.snippets {
+                    let snippet = try Snippet.excerpt(doc?.text ?? "", terms: terms, analyze: searcher.analyze).text
+                    out.snippet = snippet
+                    out.highlight = try highlighter.words(in: [out.title, snippet])
+                }
+                return out
             }
-            let titles = try result.hits.map { try searcher.document($0.docid)?.title ?? "" }
-            return (result, titles)
+            return (result, hits)
+        }
+        var response = SearchResponse(
+            id: request.id, query: request.query, pipeline: publicText(spec),
+            expanded: result.terms.map { .init(term: $0.term, weight: $0.weight) },
+            generated: result.generatedText, hits: hits, tookMs: 0)
+        // A search for a judged topic answers its grades and how the hits score.
+        if let id = request.id, let topics, let judged = topics.judgments(id) {
+            for i in response.hits.indices { response.hits[i].grade = judged[response.hits[i].docid] }
+            if let values = topics.evaluate(id, hits: result.hits) {
+                response.evaluation = .init(topic: id, metrics: values, relevant: topics.relevantCount(id))
+            }
+        }
+        response.tookMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        return response
+    }
+
+    /// The made pipeline for a checked spec; a failure to make it is the request's error.
+    func pipeline(for spec: PipelineSpec, field: String) async throws -> Pipeline {
+        do {
+            return try await pipelines.pipeline(for: spec)
+        } catch let e as OptionError {
+            throw APIError.badRequest("\(field)options: \(e.message)")
+        } catch {
+            throw APIError.pluginFailed("cannot make the pipeline '\(publicText(spec))': \(error)")
+        }
+    }
+
+    /// One query through a pipeline on a borrowed searcher: the same `Pipeline.run` as `quarry run`.
+    func run(_ query: Query, k: Int, pipeline: Pipeline, spec: PipelineSpec, searcher: IndexSearcher) async throws -> QueryResult {
+        let result: QueryResult
+        do {
+            result = try await pipeline.run(query, k: k, searcher: searcher)
+        } catch {
+            throw APIError.pluginFailed("search failed (pipeline '\(self.publicText(spec))'): \(error)")
         }
         // The command line falls back to the plain query when an expander fails; a server says so
         // instead, so that a client never takes an unexpanded answer for the one it asked for.
         if result.fallback { throw APIError.pluginFailed("expander failed: \(result.error ?? "unknown error")") }
-        return SearchResponse(
-            id: request.id, query: request.query, pipeline: publicText(spec),
-            expanded: result.terms.map { .init(term: $0.term, weight: $0.weight) },
-            generated: result.generatedText,
-            hits: result.hits.enumerated().map { .init(rank: $0 + 1, docid: $1.docid, score: $1.score, title: titles[$0]) },
-            tookMs: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+        return result
+    }
+
+    /// A stored document, with its grade for `topic` when judged; 404 when there is none.
+    func document(_ id: String, topic: String?) async throws -> DocumentResponse {
+        let doc = try await searchers.withSearcher { try $0.document(id) }
+        guard let doc else { throw APIError.notFound("no document with id '\(id)'") }
+        return DocumentResponse(id: doc.id, title: doc.title, text: doc.text,
+                                grade: topic.flatMap { topics?.judgments($0)?[id] })
     }
 
     /// Runs a batch's checked requests concurrently (the searcher pool bounds how many at once);
@@ -126,6 +167,18 @@ public final class SearchService: Sendable {
             for try await (i, item) in group { out[i] = item }
             return out.map { $0! }
         }
+    }
+
+    /// The topics the server was given, for GET /topics.
+    func topicsResponse() -> TopicsResponse {
+        let judged = topics?.evaluator != nil
+        return TopicsResponse(
+            judgments: judged, metrics: TopicSet.metrics.map(\.description),
+            topics: (topics?.topics ?? []).map { t in
+                let j = topics?.judgments(t.id)
+                return .init(id: t.id, query: t.text, judged: judged ? j?.count ?? 0 : nil,
+                             relevant: judged ? topics?.relevantCount(t.id) : nil)
+            })
     }
 
     /// Pipelines made and kept, and searchers in use: gauges for /metrics.

@@ -1,7 +1,7 @@
 // `quarry serve`: the HTTP JSON API over one index (one or several locations searched as one: shards,
-// tcp:// remotes). Loads the index and the operator's plugins (and
-// their models) once, then answers POST /search, POST /batch, GET /plugins, GET /health and GET
-// /metrics until SIGTERM or SIGINT, which let requests in progress finish before it exits 0.
+// tcp:// remotes), and the browser UI at / as its client. Loads the index, the operator's plugins (and
+// their models) and any topics and judgments once, then answers until SIGTERM or SIGINT, which let
+// requests in progress finish before it exits 0.
 import ArgumentParser
 import Foundation
 import Hummingbird
@@ -17,8 +17,12 @@ public struct ServeCommand: AsyncParsableCommand {
         discussion: """
         POST /search {"query": "...", "k": 10, "model": "bm25", "expander": "rm3", "reranker": "...", \
         "options": {"rm3.fbDocs": 20}} answers the expanded query and the hits; POST /batch {"queries": [...]} \
-        answers many; GET /plugins, GET /health and GET /metrics (Prometheus text) describe the server. \
-        See docs/server.md and docs/openapi.yaml.
+        answers many; GET /doc/ID answers a stored document; GET /plugins, GET /health and GET /metrics \
+        (Prometheus text) describe the server. See docs/server.md and docs/openapi.yaml.
+
+        A browser at http://HOST:PORT/ gets a page that compares two pipelines side by side. With \
+        --topics (and --qrels) it offers a topic picker, marks judged documents with their grade, shows \
+        nDCG@10 and AP per pipeline, and compares the pipelines over all topics (POST /experiment).
 
         The pipeline flags (--model, --expander, --reranker, --set, --config) are the defaults a request \
         starts from. A request may choose any registered model, expander or reranker and set their \
@@ -26,7 +30,8 @@ public struct ServeCommand: AsyncParsableCommand {
         and never a process plugin (exec:…). Port 0 picks a free port; the line "listening on \
         http://HOST:PORT" on standard output says which.
 
-        Example: quarry serve --index /tmp/sample --port 8080 --set rm3.fbDocs=10
+        Example: quarry serve --index /tmp/sample --port 8080 --set rm3.fbDocs=10 \\
+                 --topics corpora/sample/topics.tsv --qrels corpora/sample/qrels.txt
         """
     )
 
@@ -40,6 +45,9 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most queries in one POST /batch.") var maxBatch = ServerLimits().maxBatch
     @Option(help: "Seconds one request (a whole batch) may take; then 504.") var timeLimit = ServerLimits().timeLimit
     @Option(help: "Distinct pipelines kept made (a pipeline holds its plugins and their models).") var pipelineCache = 32
+    @Option(help: ArgumentHelp("Topics for the UI's topic picker and experiments.", valueName: "file")) var topics: String?
+    @Option(help: ArgumentHelp("TREC qrels for those topics: grades, per-topic metrics, experiments (needs --topics).", valueName: "file")) var qrels: String?
+    @Option(help: "Minimum grade that counts as relevant for binary measures (AP).") var relevanceLevel = 1
     @OptionGroup var pipeline: PipelineOptions
 
     public init() {}
@@ -54,6 +62,7 @@ public struct ServeCommand: AsyncParsableCommand {
         if maxBatch < 1 { throw ValidationError("--max-batch must be at least 1") }
         if !(timeLimit > 0) { throw ValidationError("--time-limit must be more than 0 seconds") }
         if pipelineCache < 1 { throw ValidationError("--pipeline-cache must be at least 1") }
+        if qrels != nil && topics == nil { throw ValidationError("--qrels needs --topics: the judgments are for topics the server searches") }
     }
 
     public func run() async throws {
@@ -66,9 +75,10 @@ public struct ServeCommand: AsyncParsableCommand {
         limits.maxBodyBytes = maxBodyBytes
         limits.maxBatch = maxBatch
         limits.timeLimit = timeLimit
+        let topicSet = try TopicSet.load(topics: topics, qrels: qrels, relevanceLevel: relevanceLevel)
         let metrics = ServerMetrics()
         let service = try SearchService(index: index, registry: registry, base: base, limits: limits, workers: workers,
-                                        cacheCapacity: pipelineCache, metrics: metrics)
+                                        cacheCapacity: pipelineCache, metrics: metrics, topics: topicSet)
         for spec in try await service.preload() { printError("quarry serve: pipeline ready: \(spec)") }
 
         let router = try ServerRoutes.router(service: service, registry: registry, indexPaths: indexSelection.locations, metrics: metrics)

@@ -55,7 +55,8 @@ final class ServerRoutesTests: XCTestCase {
 
     /// A router over the test index with the built-in plugins and the test ones.
     func makeRouter(index: TestIndex, limits: ServerLimits = ServerLimits(), base: PipelineSpec = PipelineSpec(),
-                    workers: Int = 2, cacheCapacity: Int = 8, counter: MakeCounter = MakeCounter()) throws -> (Router<BasicRequestContext>, ServerMetrics) {
+                    workers: Int = 2, cacheCapacity: Int = 8, counter: MakeCounter = MakeCounter(),
+                    topics: TopicSet? = nil) throws -> (Router<BasicRequestContext>, ServerMetrics) {
         let registry = QuarryMain.builtinRegistry()
         registry.register(RerankerPlugin(name: "failing", summary: "always throws", options: []) { _ in FailingReranker() })
         registry.register(ExpanderPlugin(name: "blocking", summary: "blocks its thread",
@@ -70,7 +71,7 @@ final class ServerRoutesTests: XCTestCase {
         })
         let metrics = ServerMetrics()
         let service = try SearchService(index: index.index, registry: registry, base: base, limits: limits, workers: workers,
-                                        cacheCapacity: cacheCapacity, metrics: metrics)
+                                        cacheCapacity: cacheCapacity, metrics: metrics, topics: topics)
         return (try ServerRoutes.router(service: service, registry: registry, indexPaths: [index.path], metrics: metrics), metrics)
     }
 
@@ -257,11 +258,14 @@ final class ServerRoutesTests: XCTestCase {
         let served = Set(ServerRoutes.endpoints.map { "\($0.method) \($0.path)" })
         XCTAssertEqual(documented, served)
         let index = try TestIndex(documents: Self.documents)
-        let (router, _) = try makeRouter(index: index)
+        let (router, _) = try makeRouter(index: index, topics: Self.topicSet)
         try await serve(router) { client in
+            let bodies = ["/search": #"{"query":"ice"}"#, "/batch": #"{"queries":[{"query":"ice"}]}"#,
+                          "/experiment": #"{"pipelines":[{},{"expander":"rm3"}]}"#]
             for endpoint in ServerRoutes.endpoints {
-                let body = endpoint.method == "POST" ? Data((endpoint.path == "/batch" ? "{\"queries\":[{\"query\":\"ice\"}]}" : "{\"query\":\"ice\"}").utf8) : nil
-                let r = try await client.send(endpoint.method, endpoint.path, body: body)
+                let body = endpoint.method == "POST" ? Data(bodies[endpoint.path, default: "{}"].utf8) : nil
+                let path = endpoint.path.replacingOccurrences(of: "{id}", with: "d1")
+                let r = try await client.send(endpoint.method, path, body: body)
                 XCTAssertEqual(r.status, 200, "\(endpoint.method) \(endpoint.path): \(r.text)")
             }
             let missing = try await client.get("/nosuch")
