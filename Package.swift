@@ -48,10 +48,12 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-O"])]),
         // zlib: transparent reading of .gz and plain files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // zstd: stored text compressed against a dictionary trained on the collection (TextDictionary).
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .target(
             name: "QuarryCore",
             dependencies: [
-                "CXapian", "CZlib",
+                "CXapian", "CZlib", "CZstd",
                 .product(name: "QuarryAPI", package: "QuarryAPI"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],

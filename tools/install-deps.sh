@@ -12,7 +12,7 @@
 # Idempotent: skips what is there.
 set -euo pipefail
 
-apt_packages=(libxapian-dev xapian-tools zlib1g-dev libopenblas-dev libcurl4-openssl-dev libsqlite3-dev pkg-config wordnet-base)
+apt_packages=(libxapian-dev xapian-tools zlib1g-dev libzstd-dev libopenblas-dev libcurl4-openssl-dev libsqlite3-dev pkg-config wordnet-base)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

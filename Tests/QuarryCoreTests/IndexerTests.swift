@@ -422,7 +422,7 @@ final class IndexerTests: XCTestCase {
         try FixtureFiles.write(lines.joined(separator: "\n") + "\n", path)
         let resumed = try index(["--collection", path, "--format", "beir", "--index", idx, "--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertTrue(resumed.stdout.contains("resumed after 1024 records"), resumed.stdout)
+        XCTAssertTrue(resumed.stdout.contains("resumed after 1000 records"), resumed.stdout)
         let straight = dir + "/straight"
         XCTAssertEqual(try index(["--collection", path, "--format", "beir", "--index", straight]).status, 0)
         let topics = try writeTopics(dir)

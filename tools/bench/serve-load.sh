@@ -4,16 +4,32 @@
 # errors and non-200 answers), and the server's resident memory sampled every second during each run.
 # A benchmark, not a test: it needs `wrk` (tools/install-deps.sh --bench).
 #
-#   tools/bench/serve-load.sh [DURATION_S] [CONNECTIONS]      (defaults: 20 s, 2 connections)
+#   tools/bench/serve-load.sh [--quarry BIN] [--index DIR] [--topics FILE] [--json OUT] [DURATION_S] [CONNECTIONS]
+#                                                             (defaults: 20 s, 2 connections)
 #
-# Environment: QUARRY (binary; default a release build), QUARRY_CORPORA (default ../shared/corpora),
-# INDEX (an index to serve; default SciFact's corpus, indexed once into $WORK_DIR), TOPICS (a
-# qid<TAB>text file, .gz too; default the 300 SciFact test topics), WORKERS (server --workers,
-# default 2), WORK_DIR (default /tmp/quarry-serve-load, kept between runs for the index).
+# Prints a Markdown table; --json OUT also writes {"rows": [{"pipeline", "requestsPerSecond", "p50ms",
+# "p99ms", "errors", "rssMB"}], ...} (what tools/bench/field.sh's serve row reads).
+# Environment (the options override it): QUARRY (binary; default a release build), QUARRY_CORPORA
+# (default ../shared/corpora), INDEX (an index to serve; default SciFact's corpus, indexed once into
+# $WORK_DIR), TOPICS (a qid<TAB>text file, .gz too; default the 300 SciFact test topics), WORKERS
+# (server --workers, default 2), WORK_DIR (default /tmp/quarry-serve-load, kept between runs for the index).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DURATION="${1:-20}"
-CONNECTIONS="${2:-2}"
+JSON_OUT=""
+POSITIONAL=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quarry) QUARRY="$2"; shift 2 ;;
+    --index) INDEX="$2"; shift 2 ;;
+    --topics) TOPICS="$2"; shift 2 ;;
+    --json) JSON_OUT="$2"; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "serve-load: unknown option $1" >&2; exit 2 ;;
+    *) POSITIONAL+=("$1"); shift ;;
+  esac
+done
+DURATION="${POSITIONAL[0]:-20}"
+CONNECTIONS="${POSITIONAL[1]:-2}"
 CORPORA="${QUARRY_CORPORA:-$(cd .. && pwd)/shared/corpora}"
 WORK_DIR="${WORK_DIR:-/tmp/quarry-serve-load}"
 mkdir -p "$WORK_DIR"
@@ -91,6 +107,7 @@ N=$(make_lua bm25 2>&1); make_lua rm3 2>/dev/null
 echo "quarry serve at $URL over $INDEX; $N queries in rotation; wrk -t1 -c$CONNECTIONS -d${DURATION}s per row" >&2
 echo "| pipeline | requests/s | p50 ms | p99 ms | errors | RSS MiB at start → end (min–max) |"
 echo "|---|---:|---:|---:|---:|---|"
+: > "$WORK_DIR/rows.jsonl"
 for mode in bm25 rm3; do
   # A short warm-up so that the pipeline is made and the index pages are cached.
   wrk -t1 -c"$CONNECTIONS" -d3s -s "$WORK_DIR/$mode.lua" "$URL" >/dev/null
@@ -99,16 +116,28 @@ for mode in bm25 rm3; do
   SAMPLER_PID=$!
   wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK_DIR/$mode.lua" "$URL" > "$WORK_DIR/wrk-$mode.txt"
   kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
-  python3 - "$mode" "$WORK_DIR/wrk-$mode.txt" "$WORK_DIR/rss-$mode.txt" <<'PY'
-import re, sys
-mode, wrk_out, rss_file = sys.argv[1:]
+  python3 - "$mode" "$WORK_DIR/wrk-$mode.txt" "$WORK_DIR/rss-$mode.txt" "$WORK_DIR/rows.jsonl" <<'PY'
+import json, sys
+mode, wrk_out, rss_file, rows = sys.argv[1:]
 line = next(l for l in open(wrk_out) if l.startswith("RESULT"))
 r = dict(kv.split("=") for kv in line.split()[1:])
 rss = [int(x) / 1024 for x in open(rss_file).read().split()]
 errors = int(r["errors"]) + int(r["non200"])
 print(f"| {mode} | {int(r['requests']) / float(r['seconds']):.0f} | {float(r['p50_ms']):.2f} | {float(r['p99_ms']):.2f} | {errors} | "
       f"{rss[0]:.1f} → {rss[-1]:.1f} ({min(rss):.1f}–{max(rss):.1f}) |")
+with open(rows, "a") as f:
+    f.write(json.dumps({"pipeline": mode, "requestsPerSecond": int(r["requests"]) / float(r["seconds"]),
+                        "p50ms": float(r["p50_ms"]), "p99ms": float(r["p99_ms"]), "errors": errors,
+                        "rssMB": max(rss)}) + "\n")
 PY
 done
+if [[ -n "$JSON_OUT" ]]; then
+  python3 - "$WORK_DIR/rows.jsonl" "$JSON_OUT" "$DURATION" "$CONNECTIONS" "$INDEX" "$TOPICS" "${WORKERS:-2}" <<'PY'
+import json, sys
+rows, out, duration, connections, index, topics, workers = sys.argv[1:]
+json.dump({"rows": [json.loads(l) for l in open(rows)], "durationSeconds": float(duration), "connections": int(connections),
+           "workers": int(workers), "index": index, "topics": topics, "tool": "wrk -t1 on loopback"}, open(out, "w"), indent=1)
+PY
+fi
 echo "server metrics after the runs:" >&2
 curl -s "$URL/metrics" | grep -E '^quarry_(http_requests_total|errors_total|searches_total)' >&2 || true

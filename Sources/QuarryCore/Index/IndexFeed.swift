@@ -35,10 +35,35 @@ extension Indexer {
         let background = threads > 1 && !appending ? writers.map { _ in BackgroundWriter() } : nil
         defer { background?.forEach { try? $0.drain() } }
 
+        // Stored text is compressed with the index's text dictionary; a new build (no documents
+        // written yet) trains one on its first documents. An index without one stores text as it is.
+        let kept = try writers[0].metadata(TextDictionary.metadataKey)
+        let trainsDictionary = kept.isEmpty && !appending && writers.allSatisfy { $0.documentCount == 0 }
+        var compressors: [TextCompressor]?
+        if !kept.isEmpty {
+            guard let dictionary = TextDictionary.decode(kept) else {
+                throw QuarryError("\(options.index): the index's text dictionary (metadata \(TextDictionary.metadataKey)) is damaged")
+            }
+            compressors = (0..<threads).map { _ in TextCompressor(dictionary: dictionary) }
+        }
+        var trained = !trainsDictionary
+        // The first batch waits for the training sample, so the dictionary is the same at any thread
+        // count (but not past the first resume point: a build commits no later than it asks).
+        let firstBatchSize = trainsDictionary ? max(batchSize, min(TextDictionary.sampleDocuments, options.commitEvery)) : batchSize
+
         func shard(of id: String) -> Int { shardCount == 1 ? 0 : ShardLayout.shard(of: id, count: shardCount) }
 
         func flush() throws {
             if batch.isEmpty { return }
+            if !trained {
+                // Before the first documents are queued, so no writer thread is busy yet.
+                trained = true
+                if let dictionary = TextDictionary.train(on: batch.prefix(TextDictionary.sampleDocuments)) {
+                    for w in writers { try w.setMetadata(TextDictionary.metadataKey, TextDictionary.encode(dictionary)) }
+                    compressors = (0..<threads).map { _ in TextCompressor(dictionary: dictionary) }
+                }
+            }
+            let compressing = compressors
             var prepared = [Prepared](repeating: Prepared(), count: batch.count)
             let chunk = (batch.count + threads - 1) / threads
             let docs = batch
@@ -47,7 +72,7 @@ extension Indexer {
                 concurrentForEach(threads) { t in
                     let lo = t * chunk, hi = min(docs.count, lo + chunk)
                     guard lo < hi else { return }
-                    for i in lo..<hi { outBase[i] = prepare(docs[i], analyzer: analyzers[t]) }
+                    for i in lo..<hi { outBase[i] = prepare(docs[i], analyzer: analyzers[t], compressor: compressing?[t]) }
                 }
             }
             var perShard = [[Prepared]](repeating: [], count: shardCount)
@@ -127,7 +152,7 @@ extension Indexer {
                         if report.firstTruncated == nil { report.firstTruncated = doc.location }
                     }
                     batch.append(doc)
-                    if batch.count >= batchSize { try flush() }
+                    if batch.count >= (trained ? batchSize : firstBatchSize) { try flush() }
                 }
             }
         }
@@ -172,13 +197,13 @@ extension Indexer {
         return nil
     }
 
-    private static func prepare(_ doc: RawDocument, analyzer: Analyzer) -> Prepared {
+    private static func prepare(_ doc: RawDocument, analyzer: Analyzer, compressor: TextCompressor?) -> Prepared {
         var counts: [String: UInt32] = [:]
         let body = doc.title.isEmpty ? doc.text : doc.title + " " + doc.text
         analyzer.analyze(body) { counts[$0, default: 0] += 1 }
         var p = Prepared()
         p.idTerm = StoredDocument.idTerm(doc.id)
-        p.data = StoredDocument.encode(id: doc.id, title: doc.title, text: doc.text)
+        p.data = StoredDocument.encode(id: doc.id, title: doc.title, text: doc.text, compressor: compressor)
         p.wdfs.reserveCapacity(counts.count)
         for (term, n) in counts {
             p.terms.append(contentsOf: term.utf8)

@@ -108,7 +108,7 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
     public func document(_ docid: String) throws -> Document? {
         try reading { reader in
             guard let did = try internalNumber(docid, reader) else { return nil }
-            return StoredDocument.decode(try reader.data(did))
+            return try reader.document(did)
         }
     }
 

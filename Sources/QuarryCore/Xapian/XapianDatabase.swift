@@ -1,5 +1,6 @@
 // Swift wrappers over the CXapian C API. Each handle is owned by one thread at a time.
 import CXapian
+import QuarryAPI
 import Foundation
 
 /// An error Xapian reported (DatabaseLockError, DatabaseCorruptError, …), as text.
@@ -122,6 +123,28 @@ final class XapianReader: @unchecked Sendable {
         guard let p = try xapianCall({ xq_document_data(handle, did, &len, $0) }) else { return [] }
         defer { xq_free(p) }
         return p.withMemoryRebound(to: UInt8.self, capacity: len) { Array(UnsafeBufferPointer(start: $0, count: len)) }
+    }
+
+    private var loadedDecompressor: TextDecompressor??
+
+    /// Decompresses the index's stored text (TextDictionary); nil where text is stored as it is.
+    func textDecompressor() throws -> TextDecompressor? {
+        if let loaded = loadedDecompressor { return loaded }
+        let stored = try metadata(TextDictionary.metadataKey)
+        var decompressor: TextDecompressor?
+        if !stored.isEmpty {
+            guard let dictionary = TextDictionary.decode(stored) else {
+                throw QuarryError("the index's text dictionary (metadata \(TextDictionary.metadataKey)) is damaged")
+            }
+            decompressor = TextDecompressor(dictionary: dictionary)
+        }
+        loadedDecompressor = .some(decompressor)
+        return decompressor
+    }
+
+    /// A document's stored id, title and text.
+    func document(_ did: UInt32) throws -> Document {
+        try StoredDocument.decode(try data(did), decompressor: try textDecompressor())
     }
 
     /// The collection id of a document (value slot 0; older indexes keep it only in the data).

@@ -81,7 +81,8 @@ class Report:
             out[(docs, threads, engine)] = {
                 "docsPerSecond": docs / seconds, "bytes": statistics.median(r["bytes"] for r in rs),
                 "bytesWithoutText": statistics.median(r["bytesWithoutText"] for r in rs) if "bytesWithoutText" in rs[0] else None,
-                "rssMB": max(r["rssMB"] for r in rs), "repeats": len(rs)}
+                "rssMB": max(r["rssMB"] for r in rs), "repeats": len(rs),
+                "cpuSeconds": statistics.median(r["cpuSeconds"] for r in rs) if all("cpuSeconds" in r for r in rs) else None}
         return out
 
     @staticmethod
@@ -129,6 +130,19 @@ class Report:
                 self.w(f"| {slice_label(d)} | {t} | {fmt(q)} | {fmt(a)} | {fmt(b)} | {ratio(q, a)} | {ratio(q, b)} |")
                 if q and a:
                     self.target("indexing docs/s ≥ Anserini's", f"{slice_label(d)} docs, {t} thread{'s' if t > 1 else ''}", ratio(q, a), q >= a)
+        if any(v.get("cpuSeconds") for v in st.values()):
+            self.w()
+            self.w("The same builds in CPU time (user + system seconds of all the process's threads): documents per CPU-second. "
+                   "A JVM runs its compiler, garbage collector and Lucene's segment merges on threads of their own, so "
+                   "Anserini with `-threads 1` keeps more than one core busy; this is the cost per document when cores are the limit.")
+            self.w()
+            self.w("| documents | threads | Quarry CPU s | Anserini CPU s | Quarry docs/CPU-s | Anserini docs/CPU-s | Quarry ÷ Anserini |")
+            self.w("|---:|---:|---:|---:|---:|---:|---:|")
+            for d in docs_list:
+                for t in threads_list:
+                    qc, ac = g(d, t, "quarry", "cpuSeconds"), g(d, t, "anserini", "cpuSeconds")
+                    qd, ad = (d / qc if qc else None), (d / ac if ac else None)
+                    self.w(f"| {slice_label(d)} | {t} | {fmt(qc, 1)} | {fmt(ac, 1)} | {fmt(qd)} | {fmt(ad)} | {ratio(qd, ad)} |")
         self.w()
         self.w("Index size on disk (all files, apparent bytes) and the peak resident memory of the indexing process. "
                "Stored: Quarry keeps each document's id, title and text (Xapian document data), its term list "
@@ -277,7 +291,11 @@ class Report:
         self.w()
 
     def serve_section(self):
-        self.w("## Server requests per second (hook)")
+        self.w("## Server requests per second")
+        self.w()
+        self.w("`quarry serve` on the largest index under `wrk` on loopback (`tools/bench/serve-load.sh`): POST /search with k = 10, "
+               "the 1,000 queries in rotation, BM25 and BM25 + RM3. Neither peer has a search server in the versions compared "
+               "(Pyserini 0.21 and bm25s are libraries), so this row has Quarry only.")
         self.w()
         if not self.serve or "skipped" in self.serve:
             reason = self.serve["skipped"] if self.serve else "the serve row was not run"

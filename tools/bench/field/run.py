@@ -51,7 +51,8 @@ def log(msg):
 
 
 def measure(cmd, cwd=None):
-    """Runs cmd to completion; returns wall seconds, peak RSS (MB) and its output. Fails loudly."""
+    """Runs cmd to completion; returns wall seconds, CPU seconds (user + system, all its threads), peak RSS
+    (MB) and its output. Fails loudly."""
     load = os.getloadavg()[0]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
@@ -63,7 +64,8 @@ def measure(cmd, cwd=None):
         stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed ({os.waitstatus_to_exitcode(status)}): {' '.join(cmd)}\n{stderr[-3000:]}")
-    return {"seconds": wall, "rssMB": usage.ru_maxrss / 1024, "load1": load, "stdout": stdout, "stderr": stderr}
+    return {"seconds": wall, "cpuSeconds": usage.ru_utime + usage.ru_stime, "rssMB": usage.ru_maxrss / 1024, "load1": load,
+            "stdout": stdout, "stderr": stderr}
 
 
 def last_json(text):
@@ -169,7 +171,7 @@ class Bench:
                         apparent, allocated = tree_bytes(out)
                         r = {"row": "index", "engine": e, "slice": s["name"], "documents": s["documents"], "threads": t,
                              "repeat": rep, "seconds": m["seconds"], "docsPerSecond": s["documents"] / m["seconds"],
-                             "rssMB": m["rssMB"], "bytes": apparent, "allocatedBytes": allocated, "load1": m["load1"],
+                             "cpuSeconds": m["cpuSeconds"], "rssMB": m["rssMB"], "bytes": apparent, "allocatedBytes": allocated, "load1": m["load1"],
                              "command": " ".join(cmd)}
                         if e == "bm25s":
                             r["phases"] = last_json(m["stdout"])["phases"]
