@@ -145,8 +145,9 @@ class Report:
                     self.w(f"| {slice_label(d)} | {t} | {fmt(qc, 1)} | {fmt(ac, 1)} | {fmt(qd)} | {fmt(ad)} | {ratio(qd, ad)} |")
         self.w()
         self.w("Index size on disk (all files, apparent bytes) and the peak resident memory of the indexing process. "
-               "Stored: Quarry keeps each document's id, title and text (Xapian document data), its term list "
-               "(document vector, for RM3) and no positions; Anserini runs with `-storeContents -storeDocvectors` "
+               "Stored: Quarry keeps each document's id, title and text (Xapian document data; the text compressed with zstd "
+               "against a dictionary trained on the collection), its term list (document vector, for RM3) and no positions, "
+               "in a compacted Xapian database; Anserini runs with `-storeContents -storeDocvectors` "
                "(the text, term vectors, no positions); bm25s saves its precomputed score matrix and vocabulary "
                "(in brackets) and, to hold the same text, the corpus (`save(corpus=…)`).")
         self.w()
