@@ -39,12 +39,8 @@ extension Indexer {
         // written yet) trains one on its first documents. An index without one stores text as it is.
         let kept = try writers[0].metadata(TextDictionary.metadataKey)
         let trainsDictionary = kept.isEmpty && !appending && writers.allSatisfy { $0.documentCount == 0 }
-        var compressors: [TextCompressor]?
-        if !kept.isEmpty {
-            guard let dictionary = TextDictionary.decode(kept) else {
-                throw QuarryError("\(options.index): the index's text dictionary (metadata \(TextDictionary.metadataKey)) is damaged")
-            }
-            compressors = (0..<threads).map { _ in TextCompressor(dictionary: dictionary) }
+        var compressors = try TextDictionary.decode(kept, index: options.index).map { dictionary in
+            (0..<threads).map { _ in TextCompressor(dictionary: dictionary) }
         }
         var trained = !trainsDictionary
         // The first batch waits for the training sample, so the dictionary is the same at any thread

@@ -40,9 +40,14 @@ public enum TextDictionary {
 
     static func encode(_ dictionary: [UInt8]) -> String { Data(dictionary).base64EncodedString() }
 
-    static func decode(_ text: String) -> [UInt8]? {
-        if text.isEmpty { return nil }
-        return Data(base64Encoded: text).map { Array($0) }
+    /// The dictionary kept in an index's metadata (`stored`), nil for an index without one; `index`
+    /// names the index in the error for a damaged one.
+    static func decode(_ stored: String, index: String) throws -> [UInt8]? {
+        if stored.isEmpty { return nil }
+        guard let bytes = Data(base64Encoded: stored) else {
+            throw QuarryError("\(index): the index's text dictionary (metadata \(metadataKey)) is damaged")
+        }
+        return Array(bytes)
     }
 }
 

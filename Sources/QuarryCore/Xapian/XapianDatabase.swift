@@ -130,14 +130,8 @@ final class XapianReader: @unchecked Sendable {
     /// Decompresses the index's stored text (TextDictionary); nil where text is stored as it is.
     func textDecompressor() throws -> TextDecompressor? {
         if let loaded = loadedDecompressor { return loaded }
-        let stored = try metadata(TextDictionary.metadataKey)
-        var decompressor: TextDecompressor?
-        if !stored.isEmpty {
-            guard let dictionary = TextDictionary.decode(stored) else {
-                throw QuarryError("the index's text dictionary (metadata \(TextDictionary.metadataKey)) is damaged")
-            }
-            decompressor = TextDecompressor(dictionary: dictionary)
-        }
+        let dictionary = try TextDictionary.decode(try metadata(TextDictionary.metadataKey), index: "index")
+        let decompressor = dictionary.map { TextDecompressor(dictionary: $0) }
         loadedDecompressor = .some(decompressor)
         return decompressor
     }
