@@ -27,7 +27,7 @@ import urllib.request
 
 os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never try to download a driver
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException  # noqa: E402
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, TimeoutException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -74,7 +74,8 @@ class UI:
 
     def wait(self, condition, what, timeout=30):
         try:
-            return WebDriverWait(self.d, timeout, poll_frequency=0.1).until(lambda d: condition())
+            return WebDriverWait(self.d, timeout, poll_frequency=0.1,
+                                 ignored_exceptions=[StaleElementReferenceException]).until(lambda d: condition())
         except TimeoutException:
             status = self.d.find_element(By.ID, "status").text
             raise AssertionError(f"timed out waiting for {what} (status line: {status!r})")
@@ -213,8 +214,8 @@ def check(args):
             assert "(baseline)" in table and "queries; Δ from A" in table, table
             assert "wins" in ui.d.find_element(By.ID, "experiment-caption").text
             # A bar opens its topic, from the keyboard too.
+            topic = bars[0].get_attribute("data-topic")  # read first: Enter re-renders the page, staling the bar
             bars[0].send_keys(Keys.ENTER)
-            topic = bars[0].get_attribute("data-topic")
             ui.wait(lambda: not ui.d.find_element(By.ID, "view-search").get_attribute("hidden") and len(ui.css(".evaluation")) == 2
                     and ui.css(".evaluation")[0].get_attribute("data-topic") == topic, "the bar's topic")
 
