@@ -199,9 +199,13 @@ int xq_termlist(xq_db *db, uint32_t did, char **terms, size_t *terms_len, uint32
     });
 }
 
+int64_t xq_value_count(xq_db *db, unsigned slot, char **err) {
+    return guarded<int64_t>(err, -1, [&] { return (int64_t)db->db.get_value_freq(slot); });
+}
+
 int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const double *weights, size_t n,
-              int model, double p1, double p2, uint32_t k, xq_hit *out, size_t *nout, char **ids, size_t *ids_len,
-              char **err) {
+              int model, double p1, double p2, uint32_t k, int ties_by_id, xq_hit *out, size_t *nout, char **ids,
+              size_t *ids_len, char **err) {
     return guarded<int>(err, -1, [&] {
         std::vector<Xapian::Query> subs;
         subs.reserve(n);
@@ -216,6 +220,10 @@ int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const dou
         // are unique, so collapsing on their value slot removes nothing, but brings every id back
         // with the match itself (documents without the value have an empty key: never collapsed).
         if (db->remote) enquire.set_collapse_key(0);
+        // Equal weights in id order (bytewise ascending), so which documents tied at the k-th place make
+        // the cut depends on their collection ids, not on internal numbers (which differ between an
+        // index and its shards).
+        if (ties_by_id) enquire.set_sort_by_relevance_then_value(0, false);
         if (model == XQ_MODEL_QL) {
             // Dirichlet-smoothed query likelihood in its rank-equivalent form
             //   sum over matched terms of log(1 + tf / (mu * p(t|C)))  +  |Q| * log(mu / (|d| + mu)).

@@ -137,6 +137,31 @@ final class ShardedIndexTests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("shards:         3"), text.stdout)
     }
 
+    /// Documents that score alike are cut at the k-th place by id, the same way on an index, on its
+    /// shards and on the index opened over the shards one by one: never by Xapian's internal numbers
+    /// (the order of the collection, or of each shard).
+    func testTiesAtTheCutAreBrokenById() throws {
+        let dir = try temporaryDirectory(self)
+        // 40 identical documents in scrambled id order, and two that score higher.
+        var lines = (0..<40).map { i in "{\"_id\": \"t\((i * 17) % 40 + 100)\", \"text\": \"amber tide\"}" }
+        lines.insert("{\"_id\": \"z-best\", \"text\": \"amber amber tide\"}", at: 20)
+        lines.append("{\"_id\": \"a-next\", \"text\": \"amber tide amber\"}")
+        let corpus = try FixtureFiles.write(lines.joined(separator: "\n") + "\n", dir + "/ties.jsonl")
+        for (name, extra) in [("plain", [String]()), ("sharded", ["--shards", "3"])] {
+            let r = try builtQuarry(["index", "--collection", corpus, "--format", "beir", "--index", dir + "/" + name] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let tied = (100..<140).map { "t\($0)" }
+        for k in [1, 2, 5, 13, 41, 42, 60] {
+            let expected = Array((["a-next", "z-best"] + tied).prefix(k))
+            for path in [dir + "/plain", dir + "/sharded"] {
+                let hits = try Index(path: path).searcher().search(.text("amber"), k: k)
+                XCTAssertEqual(hits.map(\.docid), expected, "\(path) k=\(k)")
+                for (a, b) in zip(hits, hits.dropFirst()) { XCTAssertTrue(Ranking.before(a, b), "\(path) k=\(k)") }
+            }
+        }
+    }
+
     /// An interrupted sharded build resumes (each shard from its resume point) or, with no resume
     /// point yet, leaves nothing behind; an append routes by the same hash in one transaction per
     /// shard; --overwrite swaps a whole sharded index.

@@ -56,13 +56,16 @@ int64_t xq_document_length(xq_db *db, uint32_t did, char **err);
 // Term list of a document: terms packed NUL-separated into *terms (malloc'd), wdfs into *wdfs (malloc'd).
 int xq_termlist(xq_db *db, uint32_t did, char **terms, size_t *terms_len, uint32_t **wdfs, size_t *count,
                 char **err);
+// How many documents have a value in `slot` (-1 on error).
+int64_t xq_value_count(xq_db *db, unsigned slot, char **err);
 // Ranked retrieval: OP_OR over OP_SCALE_WEIGHT(term, weight). model XQ_MODEL_BM25 uses (p1, p2) = (k1, b);
 // XQ_MODEL_QL uses Dirichlet-smoothed query likelihood with mu = p1. Writes up to k hits to out, count to *nout,
 // and the hits' collection ids packed NUL-separated into *ids (malloc'd; over remote shards they come
-// back with the match rather than by fetching each document).
+// back with the match rather than by fetching each document). With ties_by_id, equal scores are ordered
+// by the collection id in value slot 0, ascending bytewise.
 int xq_search(xq_db *db, const char *const *terms, const size_t *lens, const double *weights, size_t n,
-              int model, double p1, double p2, uint32_t k, xq_hit *out, size_t *nout, char **ids, size_t *ids_len,
-              char **err);
+              int model, double p1, double p2, uint32_t k, int ties_by_id, xq_hit *out, size_t *nout, char **ids,
+              size_t *ids_len, char **err);
 
 // Stemming (Xapian's Snowball stemmers: "porter" is Porter's original algorithm, "english" is Porter2).
 typedef struct xq_stemmer xq_stemmer;

@@ -20,6 +20,9 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
     /// Over remote shards: the internal numbers of the last search's hits, so that reading one of
     /// them next (RM3's term vectors, a reranker's texts) skips a lookup by id on every shard.
     private var lastHits: [String: UInt32] = [:]
+    /// Whether the handle's documents all keep their ids in value slot 0 (then Xapian orders tied
+    /// scores by id itself); nil until asked, reset with the handle.
+    private var tiesById: Bool?
 
     init(index: Index, analyzer: Analyzer, model: FirstStageModel) throws {
         reader = try index.openReader()
@@ -48,6 +51,7 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
                     remoteDF.removeAll()
                     pendingDF.removeAll()
                     lastHits.removeAll()
+                    tiesById = nil
                 }
             }
         }
@@ -82,21 +86,25 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
         try search(terms: resolve(query), k: k, model: model)
     }
 
-    /// Ranked retrieval over resolved terms, ordered by score then docid. Documents tied with the
-    /// k-th are all fetched before cutting at k, so which of them make the cut depends on their ids,
-    /// never on Xapian's internal document numbers (which differ between an index and its shards, or
-    /// two builds of one collection).
+    /// Ranked retrieval over resolved terms, ordered by score then docid. Which of the documents tied
+    /// with the k-th make the cut depends on their ids, never on Xapian's internal document numbers
+    /// (which differ between an index and its shards, or two builds of one collection): Xapian orders
+    /// ties by the id in value slot 0. An index written before that slot existed is searched deeper
+    /// instead, until the hit after the cut scores lower than the k-th.
     public func search(terms: [WeightedTerm], k: Int, model: FirstStageModel) throws -> [Hit] {
         guard k > 0 else { return [] }
         let (m, p1, p2) = model.xapianParameters
         var depth = k
         while true {
-            let raw = try reading { reader in
-                let found = try reader.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2, k: depth + 1)
+            let (raw, byId) = try reading { reader in
+                if tiesById == nil { tiesById = try reader.idsInValueSlot() }
+                let byId = tiesById ?? false
+                let found = try reader.search(terms: terms.map(\.term), weights: terms.map(\.weight), model: m, p1: p1, p2: p2,
+                                              k: byId ? k : depth + 1, tiesById: byId)
                 if reader.isRemote { lastHits = Dictionary(found.map { ($0.id, $0.did) }, uniquingKeysWith: { a, _ in a }) }
-                return found
+                return (found, byId)
             }
-            if raw.count <= depth || raw[depth].score < raw[k - 1].score {
+            if byId || raw.count <= depth || raw[depth].score < raw[k - 1].score {
                 var hits = raw.map { Hit(docid: $0.id, score: $0.score) }
                 hits.sort(by: Ranking.before)
                 return Array(hits.prefix(k))

@@ -179,7 +179,14 @@ final class XapianReader: @unchecked Sendable {
     }
 
     /// Ranked retrieval over weighted terms: each hit's collection id, internal number and score, best first.
-    func search(terms: [String], weights: [Double], model: Int32, p1: Double, p2: Double, k: Int) throws -> [(id: String, did: UInt32, score: Double)] {
+    /// Whether every document keeps its collection id in value slot 0 (indexes written before the slot
+    /// existed keep it only in the document data), so that ties can be ordered by id within Xapian.
+    func idsInValueSlot() throws -> Bool {
+        let n = try xapianCall { xq_value_count(handle, 0, $0) }
+        return n == Int64(documentCount)
+    }
+
+    func search(terms: [String], weights: [Double], model: Int32, p1: Double, p2: Double, k: Int, tiesById: Bool) throws -> [(id: String, did: UInt32, score: Double)] {
         guard !terms.isEmpty, k > 0 else { return [] }
         var hits = [xq_hit](repeating: xq_hit(did: 0, score: 0), count: k)
         var n = 0
@@ -189,7 +196,7 @@ final class XapianReader: @unchecked Sendable {
         let bytes = terms.map { Array($0.utf8) }
         let lens = bytes.map { $0.count }
         try withPointers(bytes) { ptrs in
-            _ = try xapianCall { xq_search(handle, ptrs, lens, weights, terms.count, model, p1, p2, UInt32(k), &hits, &n, &ids, &idsLen, $0) }
+            _ = try xapianCall { xq_search(handle, ptrs, lens, weights, terms.count, model, p1, p2, UInt32(k), tiesById ? 1 : 0, &hits, &n, &ids, &idsLen, $0) }
         }
         let names = takeString(ids, length: idsLen).split(separator: "\0", omittingEmptySubsequences: false)
         guard names.count >= n else { throw XapianError(message: "search returned \(n) hits but \(names.count) ids") }
