@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "QuarryCore", targets: ["QuarryCore"]),
         .library(name: "QuarryCLI", targets: ["QuarryCLI"]),
         .library(name: "QuarryTesting", targets: ["QuarryTesting"]),
+        .executable(name: "quarry-fuzz", targets: ["quarry-fuzz"]),
     ],
     dependencies: [
         // The plugin API lives in its own package so that host and plugins share one copy of it.
@@ -123,6 +124,16 @@ let package = Package(
             dependencies: ["QuarryCore", .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Sources/QuarryTesting"
         ),
+        // Fuzz targets: every reader, parser and request body fed arbitrary bytes (tools/fuzz/run.sh runs
+        // them under libFuzzer through quarry-fuzz; FuzzRegressionTests replays what once crashed them).
+        .target(
+            name: "QuarryFuzzTargets",
+            dependencies: ["QuarryCore", "QuarryNeural", "QuarryServer", "QuarryCLI", "QuarryTesting",
+                           .product(name: "QuarryAPI", package: "QuarryAPI")],
+            path: "Sources/QuarryFuzzTargets"
+        ),
+        .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
+        .executableTarget(name: "quarry-fuzz", dependencies: ["QuarryFuzzTargets", "CLibFuzzer"], path: "Sources/quarry-fuzz"),
         .testTarget(
             name: "QuarryCoreTests",
             dependencies: ["QuarryCore", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "RADCoT", "RADIO", "QuarryCLI", "QuarryLLM", "QuarryTesting", .product(name: "QuarryAPI", package: "QuarryAPI")],
@@ -130,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QuarryServerTests",
-            dependencies: ["QuarryServer", "QuarryCLI", "QuarryCore", "QuarryLLM", "QuarryTesting", .product(name: "QuarryAPI", package: "QuarryAPI"),
+            dependencies: ["QuarryServer", "QuarryFuzzTargets", "QuarryCLI", "QuarryCore", "QuarryLLM", "QuarryTesting", .product(name: "QuarryAPI", package: "QuarryAPI"),
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/QuarryServerTests"

@@ -65,7 +65,7 @@ struct ExperimentRequest: Sendable {
 }
 
 /// The answer: per-topic values for each pipeline, and the table `quarry experiment` prints.
-struct ExperimentResponse: Encodable, Sendable {
+public struct ExperimentResponse: Encodable, Sendable {
     struct Pipeline: Encodable, Sendable {
         var name: String
         /// As `quarry run` flags ("" for plain BM25).

@@ -23,28 +23,11 @@ public enum ServerRoutes {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
 
         router.post("/search") { request, _ in
-            await answer(metrics) {
-                let body = try await collect(request, limit: limits.maxBodyBytes)
-                let search = try SearchRequest.parse(body, limits: limits)
-                let spec = try service.spec(for: search)
-                return try await withTimeLimit(limits.timeLimit, on: service.threads, onTimeout: { overTime(limits) }) {
-                    try await service.search(search, spec: spec)
-                }
-            }
+            await answer(metrics) { try await service.search(body: try await collect(request, limit: limits.maxBodyBytes)) }
         }
 
         router.post("/batch") { request, _ in
-            await answer(metrics) {
-                let started = DispatchTime.now().uptimeNanoseconds
-                let body = try await collect(request, limit: limits.maxBodyBytes)
-                let searches = try SearchRequest.parseBatch(body, limits: limits)
-                // Every query is checked before any runs: a bad one refuses the whole batch.
-                let checked = try searches.map { ($0, try service.spec(for: $0)) }
-                let results = try await withTimeLimit(limits.timeLimit, on: service.threads, onTimeout: { overTime(limits) }) {
-                    try await service.batch(checked)
-                }
-                return BatchResponse(results: results, tookMs: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
-            }
+            await answer(metrics) { try await service.batch(body: try await collect(request, limit: limits.maxBodyBytes)) }
         }
 
         router.get("/plugins") { _, _ in
@@ -66,9 +49,7 @@ public enum ServerRoutes {
                 let raw = context.parameters.get("id") ?? ""
                 let id = raw.removingPercentEncoding ?? raw
                 let topic = request.uri.queryParameters.get("topic")
-                return try await withTimeLimit(limits.timeLimit, on: service.threads, onTimeout: { overTime(limits) }) {
-                    try await service.document(id, topic: topic)
-                }
+                return try await service.timeLimited { try await service.document(id, topic: topic) }
             }
         }
 
@@ -77,14 +58,7 @@ public enum ServerRoutes {
         }
 
         router.post("/experiment") { request, _ in
-            await answer(metrics) {
-                let body = try await collect(request, limit: limits.maxBodyBytes)
-                let experiment = try ExperimentRequest.parse(body, limits: limits)
-                let specs = try experiment.pipelines.map { try service.spec(for: $0) }
-                return try await withTimeLimit(limits.timeLimit, on: service.threads, onTimeout: { overTime(limits) }) {
-                    try await service.experiment(experiment, specs: specs)
-                }
-            }
+            await answer(metrics) { try await service.experiment(body: try await collect(request, limit: limits.maxBodyBytes)) }
         }
 
         UIRoutes.add(to: router)
@@ -94,10 +68,6 @@ public enum ServerRoutes {
                      body: .init(byteBuffer: ByteBuffer(string: metrics.text(gauges: service.gauges))))
         }
         return router
-    }
-
-    static func overTime(_ limits: ServerLimits) -> Error {
-        APIError.timedOut("the request took longer than the time limit of \(limits.timeLimit) s (--time-limit)")
     }
 
     /// The request body, refused (413) past `limit` bytes without reading further.

@@ -2,7 +2,7 @@
 import Foundation
 
 /// One query's answer.
-struct SearchResponse: Encodable, Sendable {
+public struct SearchResponse: Encodable, Sendable {
     struct Term: Encodable, Sendable {
         var term: String
         var weight: Double
@@ -86,7 +86,7 @@ enum BatchItem: Encodable, Sendable {
     private enum FailureKeys: String, CodingKey { case id, status, error }
 }
 
-struct BatchResponse: Encodable, Sendable {
+public struct BatchResponse: Encodable, Sendable {
     var results: [BatchItem]
     var tookMs: Double
 }

@@ -70,6 +70,19 @@ public enum ProcessProtocol {
         return obj
     }
 
+    /// One line from a process, read the way the engine reads the message of its `type` (a hello, an
+    /// expansion, scores for `candidates` candidates); throws what the engine would report. The fuzzers'
+    /// way into the protocol's reading without a process (tools/fuzz).
+    public static func read(_ line: String, candidates: Int) throws {
+        let m = try message(line)
+        switch m["type"] as? String {
+        case "hello": _ = try announcement(m)
+        case "expansion": _ = try expansion(m)
+        case "scores": _ = try scores(m, count: candidates)
+        default: break
+        }
+    }
+
     static func excerpt(_ line: String) -> String {
         let s = line.count > 80 ? String(line.prefix(80)) + "…" : line
         return "'" + s + "'"
