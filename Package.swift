@@ -132,8 +132,7 @@ let package = Package(
                            .product(name: "QuarryAPI", package: "QuarryAPI")],
             path: "Sources/QuarryFuzzTargets"
         ),
-        .systemLibrary(name: "CLibFuzzer", path: "Sources/CLibFuzzer"),
-        .executableTarget(name: "quarry-fuzz", dependencies: ["QuarryFuzzTargets", "CLibFuzzer"], path: "Sources/quarry-fuzz"),
+        .executableTarget(name: "quarry-fuzz", dependencies: ["QuarryFuzzTargets"], path: "Sources/quarry-fuzz"),
         .testTarget(
             name: "QuarryCoreTests",
             dependencies: ["QuarryCore", "RM3", "Precomputed", "LLMCoT", "Query2Doc", "RADCoT", "RADIO", "QuarryCLI", "QuarryLLM", "QuarryTesting", .product(name: "QuarryAPI", package: "QuarryAPI")],
