@@ -21,9 +21,8 @@ enum QueryFuzzTargets {
                 }
             }
         },
-        FuzzTarget("pipeline", "a per-topic pipeline string, parsed and resolved against the built-in plugins", seeds: "pipeline") { data, _ in
-            let spec = try PipelineSpec.parse(text(data))
-            _ = try QuarryMain.builtinRegistry().resolve(spec)
+        FuzzTarget("pipeline", "a topics file's per-topic pipeline, applied to the run's and resolved against the built-in plugins", seeds: "pipeline") { data, _ in
+            _ = try QuarryMain.builtinRegistry().resolve(try PipelineSpec().applyingTopicPipeline(text(data)))
         },
     ]
 

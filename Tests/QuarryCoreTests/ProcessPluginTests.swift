@@ -236,6 +236,25 @@ final class ProcessPluginTests: XCTestCase {
         assertError(rr, contains: "reranker exec:\(fault("exit-reranker", log: Self.dir + "/exit-rr.log")) failed on query 3: the process closed its output (exited with status 7); no restarts left")
     }
 
+    /// A topics file is data: its pipeline column may pick plugins but never start a program (found by
+    /// the `pipeline` fuzz target, whose input started `nl`).
+    func testATopicsFileCannotStartAProcessPlugin() throws {
+        let marker = Self.dir + "/started-by-topics"
+        for pipeline in ["--expander 'exec:touch \(marker)'", "--set bm25.b=0.5 --reranker exec:touch\\ \(marker)"] {
+            let topics = try FixtureFiles.write("1\tglaciers\n2\tbees\t\(pipeline)\n", Self.dir + "/exec-topics.tsv")
+            let r = try builtQuarry(["run", "--index", Self.index, "--topics", topics, "--output", Self.dir + "/exec-topics.run"])
+            assertError(r, contains: "topic 2: pipeline")
+            XCTAssertTrue(r.stderr.contains("a topics file cannot start a process plugin (exec:…)"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "a topics file started a program")
+        }
+        // The command line may, and a topic may then change that plugin's settings.
+        let topics = try FixtureFiles.write("1\tglaciers\n2\tbees\t--set bm25.b=0.5\n", Self.dir + "/exec-topics.tsv")
+        let r = try builtQuarry(["run", "--index", Self.index, "--topics", topics, "--output", Self.dir + "/exec-topics.run",
+                                 "--expander", "exec:" + Self.wordnet])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        assertNoPluginLeft()
+    }
+
     func testBadHandshakesAreOneLineErrorsNamingTheCommand() throws {
         for (mode, message) in [
             ("version2", "speaks process protocol 2; this quarry speaks protocol 1"),

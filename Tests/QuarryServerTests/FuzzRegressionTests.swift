@@ -55,6 +55,7 @@ final class FuzzRegressionTests: XCTestCase {
         try accepts("query", "glaciers AND \"valley\" title:x* -melt")
         try accepts("pipeline", "--expander rm3 --set rm3.fbDocs=5")
         try refuses("pipeline", "--set rm3.fbDocs=many", "expects int")
+        try refuses("pipeline", "--set bm.b=0. --reranker exec:nl", "a topics file cannot start a process plugin")
         try accepts("server-search", "{\"query\": \"glaciers\", \"k\": 3, \"expander\": \"rm3\"}")
         try refuses("server-search", "{\"query\": \"glaciers\", \"k\": -1}", "k")
         try accepts("server-batch", "{\"queries\": [{\"query\": \"glaciers\"}, {\"query\": \"bees\", \"k\": 2}]}")

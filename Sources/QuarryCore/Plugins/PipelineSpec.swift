@@ -75,6 +75,21 @@ public struct PipelineSpec: Sendable, Hashable {
         }
     }
 
+    /// A per-topic pipeline (a topics file's third column or "pipeline" field) over this, the run's spec.
+    /// A topics file is data, often from elsewhere: it chooses among the plugins the engine has, but never
+    /// starts a program — a process plugin (`exec:COMMAND`) is named on the command line or in the config
+    /// file only (a fuzzer found topics could start any command).
+    public func applyingTopicPipeline(_ text: String) throws -> PipelineSpec {
+        var spec = self
+        try spec.apply(words: try ShellWords.split(text))
+        for (role, name, before) in [("expander", spec.expander, expander), ("reranker", spec.reranker, reranker)] {
+            if let name, name != before, name.hasPrefix("exec:") {
+                throw QuarryError("\(role) '\(name)': a topics file cannot start a process plugin (exec:…); name it on the command line or in the config file")
+            }
+        }
+        return spec
+    }
+
     /// The spec as words that parse back to it, in a fixed order.
     public var words: [String] {
         var out: [String] = []

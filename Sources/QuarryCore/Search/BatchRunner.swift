@@ -28,9 +28,7 @@ public struct BatchRunner: Sendable {
             guard let text = t.pipeline else { out.append(main); continue }
             if let p = cache[text] { out.append(p); continue }
             do {
-                var spec = base
-                try spec.apply(words: try ShellWords.split(text))
-                let p = try registry.resolve(spec)
+                let p = try registry.resolve(try base.applyingTopicPipeline(text))
                 cache[text] = p
                 out.append(p)
             } catch {
