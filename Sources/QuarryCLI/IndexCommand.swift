@@ -116,11 +116,15 @@ struct IndexCommand: ParsableCommand {
         switch error {
         case let e as BadRecord: message = e.description + " (use --skip-bad to skip such records)"
         case let e as QuarryError: message = e.message
+        // Xapian failing to write: a full disk, a quota, an I/O error.
+        case let e as XapianError: message = "\(index): cannot write the index: \(e.message)"
         default: message = String(describing: error)
         }
+        let writeFailed = error is XapianError
+        if mode == .append, writeFailed { message += "; the append was rolled back, the index is as it was" }
         let partial = Indexer.partialPath(index)
         if mode != .append, FileManager.default.fileExists(atPath: partial), !message.contains("interrupted build") {
-            message += "; the unfinished index stays at \(partial): fix the input and add --resume, or remove it"
+            message += "; the unfinished index stays at \(partial): \(writeFailed ? "make room" : "fix the input") and add --resume, or remove it"
         }
         return message.split(whereSeparator: \.isNewline).joined(separator: " ")
     }

@@ -460,6 +460,52 @@ final class IndexerTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: idx + ".old"))
     }
 
+    /// A full disk (a 2 MB tmpfs mounted for the test): an append fails with one line and is rolled
+    /// back, the index answering exactly as before; a new build fails the same way and, once there is
+    /// room, --resume (or the command again, when no resume point was reached) finishes it.
+    func testDiskFullIsAClearErrorAndCorruptsNothing() throws {
+        let dir = try temporaryDirectory(self)
+        let mount = dir + "/small"
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        let mounted = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mount])
+        guard mounted.status == 0 else {
+            // Mounting needs root (CI and the development machine run tests as root).
+            throw XCTSkip("cannot mount a tmpfs here (\(mounted.stderr.trimmingCharacters(in: .whitespacesAndNewlines))); run as root")
+        }
+        defer { _ = try? runProcess("/bin/umount", ["-l", mount]) }
+        let sample = TestPaths.sample.appendingPathComponent("documents.jsonl").path
+        let idx = mount + "/base"
+        XCTAssertEqual(try index(["--collection", sample, "--format", "beir", "--index", idx]).status, 0)
+        // What the index answers; not its size on disk, since the blocks a failed transaction wrote stay
+        // allocated in the files (unreferenced; Xapian reuses them for later writes).
+        func answers() throws -> [String] {
+            try snapshot(idx).map { $0.split(separator: "\n").filter { !$0.hasPrefix("size on disk:") }.joined(separator: "\n") }
+        }
+        let before = try answers()
+        let big = try FixtureFiles.write(generated(30_000), dir + "/big.jsonl")
+
+        let append = try index(["--collection", big, "--format", "beir", "--index", idx, "--append"])
+        assertOneLineError(append, ["\(idx): cannot write the index", "No space left on device", "the append was rolled back, the index is as it was"])
+        XCTAssertEqual(try answers(), before)
+
+        let fresh = mount + "/fresh"
+        let env = ["QUARRY_COMMIT_EVERY": "2000"]
+        let build = try index(["--collection", big, "--format", "beir", "--index", fresh], env: env)
+        assertOneLineError(build, ["No space left on device"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fresh), "a failed build left an index in place")
+        let resumable = FileManager.default.fileExists(atPath: fresh + ".partial")
+        XCTAssertEqual(build.stderr.contains("make room and add --resume"), resumable, build.stderr)
+        XCTAssertEqual(try answers(), before)
+
+        // Room again: the build finishes, and the first index takes its append.
+        XCTAssertEqual(try runProcess("/bin/mount", ["-o", "remount,size=64m", mount]).status, 0)
+        let finish = try index(["--collection", big, "--format", "beir", "--index", fresh] + (resumable ? ["--resume"] : []), env: env)
+        XCTAssertEqual(finish.status, 0, finish.stderr)
+        XCTAssertEqual(try documentCount(fresh), 30_000)
+        XCTAssertEqual(try index(["--collection", big, "--format", "beir", "--index", idx, "--append"]).status, 0)
+        XCTAssertEqual(try documentCount(idx), 30_300)
+    }
+
     /// A second writer while an append holds the index's lock gets a clear error; the first finishes.
     func testSecondWriterIsToldTheIndexIsLocked() throws {
         signal(SIGPIPE, SIG_IGN)

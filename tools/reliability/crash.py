@@ -151,7 +151,9 @@ class Trials:
         how = "done"
         if state != "finished":
             if os.path.exists(target + ".partial"):
-                r = sh(cmd + ["--resume"] if mode != "append" else cmd, env=self.env, check=False)
+                # An interrupted --overwrite resumes like a new build (the swap happens at its end).
+                resume = [w for w in cmd if w != "--overwrite"] + ["--resume"]
+                r = sh(resume if mode != "append" else cmd, env=self.env, check=False)
                 how = "--resume"
                 if r.returncode != 0 and "no resume point" in r.stderr:
                     shutil.rmtree(target + ".partial")
