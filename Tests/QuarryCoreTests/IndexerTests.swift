@@ -506,6 +506,40 @@ final class IndexerTests: XCTestCase {
         XCTAssertEqual(try documentCount(idx), 30_300)
     }
 
+    /// Searches while an --append runs see the old index or the new one, never an error or a mix: the
+    /// document count and the hits are always one of the two. Readers opened before, during and after.
+    func testSearchesDuringAnAppendSeeTheOldOrTheNewIndex() throws {
+        let dir = try temporaryDirectory(self)
+        let idx = try baseIndex(dir)
+        let more = try FixtureFiles.write(generated(40_000), dir + "/more.jsonl")
+        let queries = ["glacier valley", "bee honey wing", "kites wind"]
+        func answer(_ searcher: IndexSearcher) throws -> [String] {
+            try ["\(searcher.documentCount)"] + queries.map { q in try searcher.search(.text(q), k: 5).map { "\($0.docid) \($0.score)" }.joined(separator: ",") }
+        }
+        let old = try answer(try Index(path: idx).searcher())
+        let early = try Index(path: idx).searcher()
+        let child = try startIndexer(["--collection", more, "--format", "beir", "--index", idx, "--append"])
+        defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
+        var seen: [[String]] = []
+        var errors: [String] = []
+        while child.isRunning {
+            do {
+                seen.append(try answer(try Index(path: idx).searcher()))
+                seen.append(try answer(early))
+            } catch {
+                errors.append("\(error)")
+            }
+        }
+        child.waitUntilExit()
+        XCTAssertEqual(child.terminationStatus, 0)
+        let new = try answer(try Index(path: idx).searcher())
+        XCTAssertEqual(new[0], "40004")
+        XCTAssertEqual(errors, [], "searches failed during the append")
+        XCTAssertGreaterThan(seen.count, 10, "too few searches overlapped the append to mean anything")
+        for s in seen where s != old && s != new { XCTFail("a search saw neither the old nor the new index: \(s)") }
+        XCTAssertTrue(seen.contains(old), "no search ran before the append committed")
+    }
+
     /// A second writer while an append holds the index's lock gets a clear error; the first finishes.
     func testSecondWriterIsToldTheIndexIsLocked() throws {
         signal(SIGPIPE, SIG_IGN)
