@@ -52,7 +52,20 @@ static inline float tanh_poly(float x) {
     return copysignf(y, x);
 }
 
+// target_clones picks the AVX2 or the default body at load time through an ifunc resolver. Under
+// ThreadSanitizer the resolver is instrumented and runs before the sanitizer's runtime is set up (it
+// crashed every TSan build at start-up, found by tools/reliability/tsan.sh), so such builds take the
+// default body only.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define QK_NO_CLONES 1
+#endif
+#endif
+#if defined(QK_NO_CLONES) || defined(__SANITIZE_THREAD__)
+#define DISPATCHED
+#else
 #define DISPATCHED __attribute__((target_clones("avx2", "default")))
+#endif
 
 DISPATCHED void qk_gelu_erf(float *p, size_t n) {
     for (size_t i = 0; i < n; i++) {
