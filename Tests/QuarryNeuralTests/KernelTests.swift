@@ -59,4 +59,53 @@ final class KernelTests: XCTestCase {
         }
         XCTAssertEqual(apply({ qk_softmax($0, $1) }, [-.infinity, -.infinity]), [0, 0], "a fully masked row is zeros, not NaN")
     }
+
+    /// The kernels built and run under ThreadSanitizer and AddressSanitizer, as tools/reliability/tsan.sh
+    /// and tools/fuzz/run.sh build them: their load-time dispatch (target_clones' ifunc resolvers) once
+    /// crashed every TSan binary before main.
+    func testKernelsLoadUnderSanitizers() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = NSTemporaryDirectory() + "quarry-kernels-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let main = dir + "/main.c"
+        try """
+            #include <stdio.h>
+            #include "neural_kernels.h"
+            int main(void) {
+                float x[8] = {-2, -1, -0.5f, 0, 0.5f, 1, 2, 3};
+                qk_gelu_erf(x, 8);
+                qk_softmax(x, 8);
+                printf("%.4f\\n", x[7]);
+                return 0;
+            }
+            """.write(toFile: main, atomically: true, encoding: .utf8)
+        let kernels = root.appendingPathComponent("Sources/CNeuralKernels")
+        // The toolchain's clang, whose TSan runtime wants the toolchain's libdispatch beside it.
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        let clang = try XCTUnwrap(paths.map { $0 + "/clang" }.first { FileManager.default.isExecutableFile(atPath: $0) }, "no clang on PATH")
+        let swiftLibs = URL(fileURLWithPath: clang).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("../lib/swift/linux").standardizedFileURL.path
+        for sanitizer in ["thread", "address"] {
+            let exe = dir + "/kernels-" + sanitizer
+            let cc = Process()
+            cc.executableURL = URL(fileURLWithPath: clang)
+            cc.arguments = ["-O1", "-fsanitize=" + sanitizer, "-I", kernels.appendingPathComponent("include").path,
+                            kernels.appendingPathComponent("neural_kernels.c").path, main, "-lm", "-o", exe,
+                            "-L", swiftLibs, "-Wl,-rpath," + swiftLibs, "-ldispatch", "-lBlocksRuntime"]
+            try cc.run()
+            cc.waitUntilExit()
+            XCTAssertEqual(cc.terminationStatus, 0, "clang -fsanitize=\(sanitizer) failed")
+            let run = Process()
+            run.executableURL = URL(fileURLWithPath: exe)
+            let out = Pipe()
+            run.standardOutput = out
+            try run.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            run.waitUntilExit()
+            XCTAssertEqual(run.terminationReason, .exit, "the \(sanitizer)-sanitized kernels crashed")
+            XCTAssertEqual(run.terminationStatus, 0)
+            XCTAssertFalse(text.isEmpty)
+        }
+    }
 }
