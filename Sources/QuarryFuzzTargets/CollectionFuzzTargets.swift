@@ -7,13 +7,9 @@ enum CollectionFuzzTargets {
     static let all: [FuzzTarget] = CollectionFormat.allCases.map { format in
         FuzzTarget("collection-\(format.rawValue)", "the \(format.rawValue) collection reader", seeds: "collection:\(format.rawValue)") { data, context in
             let path = try context.file("collection." + fileExtension(format), data)
-            var documents = 0
             try format.read(path) { record in
                 // Readers report malformed records as values; documents must carry an id.
-                if case .success(let d) = record {
-                    precondition(!d.id.isEmpty, "a \(format.rawValue) document without an id")
-                    documents += 1
-                }
+                if case .success(let d) = record { precondition(!d.id.isEmpty, "a \(format.rawValue) document without an id") }
             }
         }
     }

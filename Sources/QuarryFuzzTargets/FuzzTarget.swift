@@ -9,7 +9,7 @@ public struct FuzzTarget: Sendable {
     public let name: String
     /// What it feeds the bytes to.
     public let summary: String
-    /// Which shared files seed its corpus (tools/fuzz/seeds.sh reads this).
+    /// What its seed corpus is cut from (tools/fuzz/seeds.py makes it; `quarry-fuzz list` shows it).
     public let seeds: String
     let body: @Sendable (Data, FuzzContext) throws -> Void
 

@@ -178,7 +178,6 @@ final class XapianReader: @unchecked Sendable {
         return out
     }
 
-    /// Ranked retrieval over weighted terms: each hit's collection id, internal number and score, best first.
     /// Whether every document keeps its collection id in value slot 0 (indexes written before the slot
     /// existed keep it only in the document data), so that ties can be ordered by id within Xapian.
     func idsInValueSlot() throws -> Bool {
@@ -186,6 +185,8 @@ final class XapianReader: @unchecked Sendable {
         return n == Int64(documentCount)
     }
 
+    /// Ranked retrieval over weighted terms: each hit's collection id, internal number and score, best first
+    /// (equal scores in id order when `tiesById`).
     func search(terms: [String], weights: [Double], model: Int32, p1: Double, p2: Double, k: Int, tiesById: Bool) throws -> [(id: String, did: UInt32, score: Double)] {
         guard !terms.isEmpty, k > 0 else { return [] }
         var hits = [xq_hit](repeating: xq_hit(did: 0, score: 0), count: k)
