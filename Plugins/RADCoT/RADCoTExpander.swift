@@ -41,9 +41,13 @@ public final class RADCoTExpander: QueryExpander, @unchecked Sendable {
         passages = o.int("passages") ?? 50
         maxPassageTokens = o.int("maxPassageTokens") ?? 300
         let maxNew = o.int("maxNewTokens") ?? 50, beams = o.int("beams") ?? 1
-        guard passages >= 0 else { throw OptionError("radcot.passages must be 0 or more, got \(passages)") }
-        guard maxPassageTokens >= 2 else { throw OptionError("radcot.maxPassageTokens must be at least 2, got \(maxPassageTokens)") }
-        guard maxNew >= 1, beams >= 1 else { throw OptionError("radcot.maxNewTokens and radcot.beams must be at least 1") }
+        // Upper bounds too: a search request may set these, and each sizes the work of one query.
+        guard (0...1000).contains(passages) else { throw OptionError("radcot.passages must be between 0 and 1000, got \(passages)") }
+        guard (2...4096).contains(maxPassageTokens) else {
+            throw OptionError("radcot.maxPassageTokens must be between 2 and 4096, got \(maxPassageTokens)")
+        }
+        guard (1...4096).contains(maxNew) else { throw OptionError("radcot.maxNewTokens must be between 1 and 4096, got \(maxNew)") }
+        guard (1...64).contains(beams) else { throw OptionError("radcot.beams must be between 1 and 64, got \(beams)") }
         generation = GenerationOptions(maxNewTokens: maxNew, beams: beams)
         guard let unit = ExpansionRule.LengthUnit(rawValue: o.string("lengthUnit") ?? "words") else {
             throw OptionError("radcot.lengthUnit must be words or chars, got '\(o.string("lengthUnit") ?? "")'")

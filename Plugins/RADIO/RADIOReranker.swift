@@ -47,17 +47,22 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
         k2 = o.int("k2")
         alpha = o.double("alpha") ?? 1
         batchSize = o.int("batchSize") ?? 32
-        guard k1 >= 1 else { throw OptionError("radio.k1 must be at least 1, got \(k1)") }
+        // Upper bounds too: a search request may set these, and each sizes the work of one query.
+        guard (1...Self.maxK1).contains(k1) else { throw OptionError("radio.k1 must be between 1 and \(Self.maxK1), got \(k1)") }
         if let k2, k2 < 1 { throw OptionError("radio.k2 must be at least 1, got \(k2)") }
         guard (0...1).contains(alpha) else { throw OptionError("radio.alpha must be between 0 and 1, got \(alpha)") }
-        guard batchSize >= 1 else { throw OptionError("radio.batchSize must be at least 1, got \(batchSize)") }
+        guard (1...Self.maxBatchSize).contains(batchSize) else {
+            throw OptionError("radio.batchSize must be between 1 and \(Self.maxBatchSize), got \(batchSize)")
+        }
         let kind = o.string("kind") ?? "bi"
+        let positions: Int
         do {
             tokenizer = try WordPieceTokenizer(directory: dir)
             switch kind {
             case "bi":
                 let encoder = try SentenceEncoder(directory: dir)
                 maxTokens = o.int("maxTokens") ?? encoder.maxSequenceLength
+                positions = encoder.model.config.maxPositions
                 scorer = .bi(DocumentEmbeddings(encoder: encoder, tokenizer: tokenizer, maxTokens: maxTokens, batchSize: batchSize))
             case "cross":
                 let model = try BERTModel(directory: dir)
@@ -66,6 +71,7 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
                 }
                 scorer = .cross(model)
                 maxTokens = o.int("maxTokens") ?? model.config.maxPositions
+                positions = model.config.maxPositions
             default:
                 throw OptionError("radio.kind must be bi or cross, got '\(kind)'")
             }
@@ -74,8 +80,13 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
         } catch let e as TokenizerError {
             throw OptionError("radio.model: \(e.description)")
         }
-        guard maxTokens >= 2 else { throw OptionError("radio.maxTokens must be at least 2, got \(maxTokens)") }
+        guard (2...positions).contains(maxTokens) else {
+            throw OptionError("radio.maxTokens must be between 2 and the model's max_position_embeddings \(positions), got \(maxTokens)")
+        }
     }
+
+    static let maxK1 = 10_000
+    static let maxBatchSize = 1024
 
     public func rerank(_ query: Query, candidates: [Candidate]) async throws -> [Double] {
         guard !candidates.isEmpty else { return [] }

@@ -66,16 +66,18 @@ public enum LLMPluginOptions {
         }
         c.endpoint = endpoint
         c.temperature = o.double("temperature") ?? 0
+        // Upper bounds too: a search request may set these (a timeout of 1e300 s must not reach libcurl).
         guard c.temperature >= 0 else { throw OptionError("\(plugin).temperature must be at least 0") }
         c.maxTokens = o.int("maxTokens") ?? 256
-        guard c.maxTokens > 0 else { throw OptionError("\(plugin).maxTokens must be at least 1") }
+        guard (1...1_000_000).contains(c.maxTokens) else { throw OptionError("\(plugin).maxTokens must be between 1 and 1000000, got \(c.maxTokens)") }
         let seed = o.int("seed") ?? 0
         c.seed = seed < 0 ? nil : seed
         c.stop = try stopSequences(o.string("stop"), plugin: plugin)
         c.totalTimeout = o.double("timeout") ?? 120
-        guard c.totalTimeout > 0 else { throw OptionError("\(plugin).timeout must be positive") }
+        guard c.totalTimeout > 0, c.totalTimeout <= 86_400 else { throw OptionError("\(plugin).timeout must be positive and at most 86400 s, got \(c.totalTimeout)") }
         c.connectTimeout = min(10, c.totalTimeout)
-        c.retries = max(0, o.int("retries") ?? 4)
+        c.retries = o.int("retries") ?? 4
+        guard (0...100).contains(c.retries) else { throw OptionError("\(plugin).retries must be between 0 and 100, got \(c.retries)") }
         return c
     }
 

@@ -65,6 +65,18 @@ final class LLMPluginTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: Self.dir + "/x.run"))
     }
 
+    /// A search request to `quarry serve` may set these: out of range is an error naming the option,
+    /// never a trap (a timeout of 1e300 s once overflowed the milliseconds handed to libcurl).
+    func testOutOfRangeLLMOptionsAreErrorsNamingTheOption() throws {
+        for (key, value) in [("timeout", "1e300"), ("timeout", "0"), ("retries", "\(Int.max)"), ("retries", "-1"), ("maxTokens", "0"),
+                             ("maxTokens", "\(Int.max)")] {
+            let o = try options(CoTExpander.plugin, ["baseURL": FaultServer.url("ok"), "model": "m", key: value])
+            XCTAssertThrowsError(try CoTExpander.plugin.make(o), "\(key)=\(value)") {
+                XCTAssertTrue("\($0)".contains("cot.\(key) must be"), "\($0)")
+            }
+        }
+    }
+
     func testQuery2DocPrompts() throws {
         // The built-in examples are the shipped file.
         let shipped = try Query2DocExpander.loadExamples(TestPaths.root.appendingPathComponent("corpora/prompts/query2doc-examples.jsonl").path)

@@ -22,7 +22,11 @@ final class FuzzRegressionTests: XCTestCase {
     }
 
     private func refuses(_ name: String, _ input: String, _ fragment: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let error = try target(name).run(Data(input.utf8), context: Self.context)
+        try refuses(name, Data(input.utf8), fragment, file: file, line: line)
+    }
+
+    private func refuses(_ name: String, _ input: Data, _ fragment: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let error = try target(name).run(input, context: Self.context)
         XCTAssertNotNil(error, "\(name) accepted a bad input", file: file, line: line)
         XCTAssertTrue("\(error.map { "\($0)" } ?? "")".contains(fragment), "\(name): \(error.map { "\($0)" } ?? "")", file: file, line: line)
     }
@@ -64,6 +68,21 @@ final class FuzzRegressionTests: XCTestCase {
         try accepts("process-protocol", "{\"type\": \"hello\", \"protocol\": 1, \"name\": \"echo\", \"role\": \"expander\"}")
         try refuses("process-protocol", "{\"type\": \"hello\", \"protocol\": 1, \"name\": \"Echo!\", \"role\": \"expander\"}", "name")
         try refuses("process-protocol", "not json", "not a JSON object")
+    }
+
+    /// The fuzzers' findings, each as the smallest input that shows it (the saved inputs are replayed below).
+    func testWhatTheFuzzersFoundIsAnsweredNotACrash() throws {
+        // server-search: an expander's feedback depth sized an array of hits (31e9 × 16 bytes) before Xapian
+        // was asked; a search now asks for at most every document.
+        try accepts("server-search", "{\"query\": \"glaciers\", \"expander\": \"rm3\", \"options\": {\"rm3.fbDocs\": 31000000000}}")
+        try refuses("server-search", "{\"query\": \"glaciers\", \"expander\": \"rm3\", \"options\": {\"rm3.fbTerms\": 1e300}}", "expects int")
+        // sentencepiece-model: a model_type varint past Int's range trapped; int32 fields take the low 32 bits,
+        // as protobuf does. One <unk> piece, then trainer_spec { model_type: 2^64 - 1 }.
+        let unk: [UInt8] = [0x0A, 0x09, 0x0A, 0x05] + Array("<unk>".utf8) + [0x18, 0x02]
+        let trainer: [UInt8] = [0x12, 0x0B, 0x18] + [UInt8](repeating: 0xFF, count: 9) + [0x01]
+        try refuses("sentencepiece-model", Data(unk + trainer), "model_type is -1, not unigram")
+        // A pad id outside the vocabulary (trainer_spec { pad_id: 7 } with one piece) is refused when loading.
+        try refuses("sentencepiece-model", Data(unk + [0x12, 0x03, 0xD8, 0x02, 0x07]), "pad_id 7 is outside the vocabulary")
     }
 
     /// Every saved input that once crashed a target: it must now be answered (accepted or refused).

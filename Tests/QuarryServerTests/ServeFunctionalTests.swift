@@ -253,6 +253,8 @@ final class ServeFunctionalTests: XCTestCase {
         try assertRefused(json: ["query": "stars", "options": "rm3.fbDocs=3"], mentioning: "options: expected an object")
         try assertRefused(json: ["query": "stars", "model": "tfidf"], mentioning: "model: unknown model 'tfidf'")
         try assertRefused(json: ["query": "stars", "options": ["rm3.fbDocs": 0], "expander": "rm3"], mentioning: "rm3.fbDocs")
+        // Past Int's range: once a trap converting the number, now a refusal.
+        try assertRefused(json: ["query": "stars", "options": ["rm3.fbDocs": 1e300], "expander": "rm3"], mentioning: "options.rm3.fbDocs: expects int")
     }
 
     func testUnknownPluginsAndProcessPluginsAreRefused() throws {

@@ -94,6 +94,10 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
     public func search(terms: [WeightedTerm], k: Int, model: FirstStageModel) throws -> [Hit] {
         guard k > 0 else { return [] }
         let (m, p1, p2) = model.xapianParameters
+        // No search finds more than every document: a k past that (a plugin's fbDocs = 31e9, say) is
+        // cut here, before anything is sized by it.
+        let k = min(k, documentCount)
+        guard k > 0 else { return [] }
         var depth = k
         while true {
             let (raw, byId) = try reading { reader in

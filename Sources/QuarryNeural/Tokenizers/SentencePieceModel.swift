@@ -49,7 +49,7 @@ public struct SentencePieceModel: Sendable {
                     case (1, 2): piece.piece = String(decoding: try p.lengthDelimited(), as: UTF8.self)
                     case (2, 5): piece.score = Float(bitPattern: try p.fixed32())
                     case (3, 0):
-                        let t = Int(try p.varint())
+                        let t = Self.int32(try p.varint())
                         guard let type = PieceType(rawValue: t) else {
                             throw TokenizerError("\(source): piece \(pieces.count) has unknown type \(t)")
                         }
@@ -62,13 +62,13 @@ public struct SentencePieceModel: Sendable {
                 var t = ProtoReader(bytes: try r.lengthDelimited(), source: source)
                 while let (f, w) = try t.key() {
                     switch (f, w) {
-                    case (3, 0): modelType = Int(try t.varint())
+                    case (3, 0): modelType = Self.int32(try t.varint())
                     case (24, 0): treatWhitespaceAsSuffix = try t.varint() != 0
                     case (35, 0): byteFallback = try t.varint() != 0
-                    case (40, 0): unkId = Int(Int32(truncatingIfNeeded: try t.varint()))
-                    case (41, 0): bosId = Int(Int32(truncatingIfNeeded: try t.varint()))
-                    case (42, 0): eosId = Int(Int32(truncatingIfNeeded: try t.varint()))
-                    case (43, 0): padId = Int(Int32(truncatingIfNeeded: try t.varint()))
+                    case (40, 0): unkId = Self.int32(try t.varint())
+                    case (41, 0): bosId = Self.int32(try t.varint())
+                    case (42, 0): eosId = Self.int32(try t.varint())
+                    case (43, 0): padId = Self.int32(try t.varint())
                     default: try t.skip(w)
                     }
                 }
@@ -90,6 +90,10 @@ public struct SentencePieceModel: Sendable {
         }
         guard !pieces.isEmpty else { throw TokenizerError("\(source): no pieces (not a SentencePiece model?)") }
     }
+
+    /// An int32 or enum field: protobuf writes it as a varint of the value sign-extended to 64 bits, so
+    /// the low 32 bits are the value (a damaged file's larger varint is cut, never a trap).
+    private static func int32(_ v: UInt64) -> Int { Int(Int32(truncatingIfNeeded: v)) }
 }
 
 /// Protobuf wire-format reading with bounds checks: a damaged file is an error, never a crash.

@@ -122,6 +122,9 @@ public struct UnigramTokenizer: SubwordTokenizer {
         let minScore = m.pieces.filter { $0.type == .normal }.map(\.score).min() ?? 0
         let control = Set(m.pieces.indices.filter { m.pieces[$0].type == .control })
         let eos = m.eosId >= 0 && m.eosId < m.pieces.count ? m.eosId : nil
+        guard m.padId < vocab.count else {
+            throw TokenizerError("\(path): trainer_spec.pad_id \(m.padId) is outside the vocabulary (0..<\(vocab.count))")
+        }
         let charsmap = try PrecompiledCharsmap(m.precompiledCharsmap, source: "\(path): normalizer_spec.precompiled_charsmap")
         self.init(mode: .sentencePiece(charsmap: charsmap, addDummyPrefix: m.addDummyPrefix,
                                        removeExtraWhitespaces: m.removeExtraWhitespaces, escapeWhitespaces: m.escapeWhitespaces),
@@ -244,6 +247,9 @@ public struct UnigramTokenizer: SubwordTokenizer {
         }
         var pad = map["<pad>"] ?? 0
         if let padding = json["padding"] as? [String: Any], let p = (padding["pad_id"] as? NSNumber)?.intValue { pad = p }
+        guard (0..<vocab.count).contains(pad) else {
+            throw TokenizerError("\(path): padding.pad_id \(pad) is outside the vocabulary (0..<\(vocab.count))")
+        }
         var eos: Int? = nil
         for item in template.single { if case .special(let ids, _) = item { eos = ids.last } }
         self.init(mode: .huggingFace(normalizers: normalizers, preTokenizers: pre, decodePrepend: decodePrepend, replacement: replacement),

@@ -43,7 +43,7 @@ public enum OptionValue: Sendable, Hashable, CustomStringConvertible {
         switch (self, type) {
         case (.int, .int), (.double, .double), (.bool, .bool), (.string, .string): return self
         case (.int(let v), .double): return .double(Double(v))
-        case (.double(let v), .int) where v == v.rounded(): return .int(Int(v))
+        case (.double(let v), .int): return Int(exactly: v).map(OptionValue.int)
         case (.string(let s), _): return OptionValue.parse(s, as: type)
         default: return nil
         }

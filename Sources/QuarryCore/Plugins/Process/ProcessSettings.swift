@@ -36,9 +36,10 @@ struct ProcessSettings: Sendable, Hashable {
         restarts = o.int("restarts") ?? Self.defaults.restarts
         let d = o.int("depth") ?? Self.defaults.depth ?? 0
         depth = d == 0 ? nil : d
-        guard timeout > 0 else { throw OptionError("\(plugin).timeout must be positive") }
-        guard startTimeout > 0 else { throw OptionError("\(plugin).startTimeout must be positive") }
-        guard restarts >= 0 else { throw OptionError("\(plugin).restarts must be at least 0") }
+        // Upper bounds too: a search request may set these.
+        guard timeout > 0, timeout <= 86_400 else { throw OptionError("\(plugin).timeout must be positive and at most 86400 s") }
+        guard startTimeout > 0, startTimeout <= 86_400 else { throw OptionError("\(plugin).startTimeout must be positive and at most 86400 s") }
+        guard (0...1000).contains(restarts) else { throw OptionError("\(plugin).restarts must be between 0 and 1000") }
         guard d >= 0 else { throw OptionError("\(plugin).depth must be at least 0") }
     }
 
