@@ -13,11 +13,11 @@ public final class RADIOReranker: Reranker, @unchecked Sendable {
         options: [
             OptionSpec("model", .string, default: nil, help: "Hugging Face / sentence-transformers directory; required", operatorOnly: true),
             OptionSpec("kind", .string, default: .string("bi"), help: "bi (mean-pooled embeddings, cosine) or cross (classification head on the pair)"),
-            OptionSpec("k1", .int, default: .int(20), help: "candidates rescored; the hits below follow in their first-stage order"),
+            OptionSpec("k1", .int, default: .int(20), help: "candidates rescored (1–10000); the hits below follow in their first-stage order"),
             OptionSpec("k2", .int, default: nil, help: "keep only the top k2 after reranking (default: keep all)"),
             OptionSpec("alpha", .double, default: .double(1), help: "weight of the model's score against the first stage's, both min-max normalised (1: the model alone)"),
-            OptionSpec("batchSize", .int, default: .int(32), help: "texts per forward pass"),
-            OptionSpec("maxTokens", .int, default: nil, help: "tokens per text or pair (default: the model's max_seq_length)"),
+            OptionSpec("batchSize", .int, default: .int(32), help: "texts per forward pass, 1–1024"),
+            OptionSpec("maxTokens", .int, default: nil, help: "tokens per text or pair, 2 to the model's max_position_embeddings (default: its max_seq_length)"),
         ],
         make: { try RADIOReranker(options: $0) })
 

@@ -42,11 +42,11 @@ public enum LLMPluginOptions {
             OptionSpec("apiKeyEnv", .string, default: nil, help: "name of the environment variable holding the API key (the key itself is never logged or cached)", operatorOnly: true),
             OptionSpec("endpoint", .string, default: .string("chat"), help: "chat (/chat/completions) or completions (/completions)"),
             OptionSpec("temperature", .double, default: .double(0), help: "sampling temperature"),
-            OptionSpec("maxTokens", .int, default: .int(maxTokens), help: "most tokens generated"),
+            OptionSpec("maxTokens", .int, default: .int(maxTokens), help: "most tokens generated, 1–1000000"),
             OptionSpec("seed", .int, default: .int(0), help: "sampling seed sent to the server (-1: none)"),
             OptionSpec("stop", .string, default: stop.map(OptionValue.string), help: "stop sequence, or a JSON array of them"),
-            OptionSpec("timeout", .double, default: .double(120), help: "seconds allowed for one request"),
-            OptionSpec("retries", .int, default: .int(4), help: "retries after a timeout, connection error, 429 or 5xx"),
+            OptionSpec("timeout", .double, default: .double(120), help: "seconds allowed for one request, at most 86400"),
+            OptionSpec("retries", .int, default: .int(4), help: "retries after a timeout, connection error, 429 or 5xx, 0–100"),
         ]
     }
 

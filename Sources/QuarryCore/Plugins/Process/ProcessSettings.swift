@@ -17,9 +17,9 @@ struct ProcessSettings: Sendable, Hashable {
 
     static func specs(_ role: ProcessProtocol.Role) -> [OptionSpec] {
         var out = [
-            OptionSpec("timeout", .double, default: .double(defaults.timeout), help: "seconds allowed for one request; past it the process is killed (engine option)"),
-            OptionSpec("startTimeout", .double, default: .double(defaults.startTimeout), help: "seconds allowed for the process's handshake (engine option)"),
-            OptionSpec("restarts", .int, default: .int(defaults.restarts), help: "fresh processes started over a run after one is lost (engine option)"),
+            OptionSpec("timeout", .double, default: .double(defaults.timeout), help: "seconds allowed for one request (at most 86400); past it the process is killed (engine option)"),
+            OptionSpec("startTimeout", .double, default: .double(defaults.startTimeout), help: "seconds allowed for the process's handshake, at most 86400 (engine option)"),
+            OptionSpec("restarts", .int, default: .int(defaults.restarts), help: "fresh processes started over a run after one is lost, 0–1000 (engine option)"),
         ]
         if role == .reranker {
             out.append(OptionSpec("depth", .int, default: .int(defaults.depth ?? 0), help: "top candidates sent to the process, 0 for all (engine option)"))
