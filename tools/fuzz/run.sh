@@ -43,8 +43,9 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # libFuzzer instruments what it is told to: Swift modules through -sanitize-coverage (SwiftPM's
 # --sanitize=fuzzer covers only the executable), the C/C++ shims through -fsanitize=fuzzer-no-link.
-# Always from clean: an incremental rebuild was seen to leave the rebuilt modules without their
-# coverage counters (the same corpus reported 2,375 edges instead of 3,230 on server-search).
+# Always from clean, so that a run's figures never depend on what an earlier build left behind (one
+# session saw server-search report 3,230 edges over a corpus that other builds count as 2,409; the
+# cause was not found, and two clean builds of one commit agree).
 log "building quarry-fuzz with libFuzzer and AddressSanitizer from clean (several minutes)"
 rm -rf "$root/.build-fuzz"
 (cd "$root" && swift build --product quarry-fuzz --build-path .build-fuzz --sanitize=fuzzer --sanitize=address \
