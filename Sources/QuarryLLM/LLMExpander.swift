@@ -66,8 +66,8 @@ public enum LLMPluginOptions {
         }
         c.endpoint = endpoint
         c.temperature = o.double("temperature") ?? 0
-        // Upper bounds too: a search request may set these (a timeout of 1e300 s must not reach libcurl).
         guard c.temperature >= 0 else { throw OptionError("\(plugin).temperature must be at least 0") }
+        // Upper bounds too: a search request may set these (a timeout of 1e300 s must not reach libcurl).
         c.maxTokens = o.int("maxTokens") ?? 256
         guard (1...1_000_000).contains(c.maxTokens) else { throw OptionError("\(plugin).maxTokens must be between 1 and 1000000, got \(c.maxTokens)") }
         let seed = o.int("seed") ?? 0

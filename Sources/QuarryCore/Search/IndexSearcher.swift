@@ -92,12 +92,11 @@ public final class IndexSearcher: Searcher, @unchecked Sendable {
     /// ties by the id in value slot 0. An index written before that slot existed is searched deeper
     /// instead, until the hit after the cut scores lower than the k-th.
     public func search(terms: [WeightedTerm], k: Int, model: FirstStageModel) throws -> [Hit] {
-        guard k > 0 else { return [] }
-        let (m, p1, p2) = model.xapianParameters
         // No search finds more than every document: a k past that (a plugin's fbDocs = 31e9, say) is
-        // cut here, before anything is sized by it.
+        // cut here, before the hit array or the deeper search's depth is sized by it.
         let k = min(k, documentCount)
         guard k > 0 else { return [] }
+        let (m, p1, p2) = model.xapianParameters
         var depth = k
         while true {
             let (raw, byId) = try reading { reader in

@@ -186,9 +186,9 @@ final class XapianReader: @unchecked Sendable {
     }
 
     /// Ranked retrieval over weighted terms: each hit's collection id, internal number and score, best first
-    /// (equal scores in id order when `tiesById`).
+    /// (equal scores in id order when `tiesById`). `k` sizes the hit array: IndexSearcher keeps it within
+    /// the document count.
     func search(terms: [String], weights: [Double], model: Int32, p1: Double, p2: Double, k: Int, tiesById: Bool) throws -> [(id: String, did: UInt32, score: Double)] {
-        let k = min(k, documentCount)
         guard !terms.isEmpty, k > 0 else { return [] }
         var hits = [xq_hit](repeating: xq_hit(did: 0, score: 0), count: k)
         var n = 0
